@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
 	gormadapter "github.com/casbin/gorm-adapter/v3"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"gorm.io/gorm"
 
 	"github.com/switchyard/switchyard/tenants"
@@ -33,7 +35,7 @@ g = _, _, _
 e = some(where (p.eft == allow))
 
 [matchers]
-m = g(r.sub, p.sub, r.dom) && r.obj == p.obj && r.act == p.act
+m = r.obj == p.obj && r.act == p.act && g(r.sub, p.sub, r.dom)
 `
 
 // Subject prefixes in policies. Users are their bare IDs.
@@ -46,11 +48,24 @@ const (
 func KeySubject(keyID string) string { return keyPrefix + keyID }
 
 // Authorizer answers permission questions from an in-memory Casbin
-// enforcer loaded from the database.
+// enforcer loaded from the database, with a bounded cache of decisions in
+// front of it. Every change to memory bumps a generation counter, and a
+// cached decision counts only if it was made in the current generation, so
+// a decision computed just before a revocation can never be served after it.
 type Authorizer struct {
-	db *gorm.DB
-	e  *casbin.SyncedEnforcer
+	db    *gorm.DB
+	e     *casbin.SyncedEnforcer
+	gen   atomic.Uint64
+	cache *lru.Cache[string, decision]
 }
+
+type decision struct {
+	gen     uint64
+	allowed bool
+}
+
+// decisionCacheSize bounds the cache: about 100 bytes an entry.
+const decisionCacheSize = 200_000
 
 // New loads every policy into memory. It first brings the stored role
 // policies in line with the permission table, so a permission added to the
@@ -60,7 +75,11 @@ func New(db *gorm.DB) (*Authorizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rbac: model: %w", err)
 	}
-	a := &Authorizer{db: db}
+	cache, err := lru.New[string, decision](decisionCacheSize)
+	if err != nil {
+		return nil, fmt.Errorf("rbac: cache: %w", err)
+	}
+	a := &Authorizer{db: db, cache: cache}
 	if err := db.Transaction(func(tx *gorm.DB) error { return syncRolePolicies(tx) }); err != nil {
 		return nil, fmt.Errorf("rbac: sync role policies: %w", err)
 	}
@@ -104,23 +123,53 @@ func rolePolicies() [][]string {
 	return out
 }
 
+// syncRolePolicies writes the role policies when the stored ones differ
+// from the table, so replicas starting together normally write nothing.
 func syncRolePolicies(tx *gorm.DB) error {
+	var rows []gormadapter.CasbinRule
+	if err := tx.Where("ptype = ?", "p").Find(&rows).Error; err != nil {
+		return err
+	}
+	stored := map[[3]string]bool{}
+	for _, r := range rows {
+		stored[[3]string{r.V0, r.V1, r.V2}] = true
+	}
+	want := rolePolicies()
+	same := len(stored) == len(want)
+	for _, p := range want {
+		same = same && stored[[3]string{p[0], p[1], p[2]}]
+	}
+	if same {
+		return nil
+	}
+	if err := tx.Where("ptype = ?", "p").Delete(&gormadapter.CasbinRule{}).Error; err != nil {
+		return err
+	}
 	ad, err := adapterFor(tx)
 	if err != nil {
 		return err
 	}
-	if err := ad.RemoveFilteredPolicy("p", "p", 0); err != nil {
-		return err
-	}
-	return ad.AddPolicies("p", "p", rolePolicies())
+	return ad.AddPolicies("p", "p", want)
 }
 
 // Can reports whether subject (a user ID or KeySubject) holds p in org.
 func (a *Authorizer) Can(subject, org string, p Permission) bool {
+	gen := a.gen.Load()
+	key := subject + "\x00" + org + "\x00" + string(p)
+	if d, ok := a.cache.Get(key); ok && d.gen == gen {
+		return d.allowed
+	}
 	res, act := p.split()
 	ok, err := a.e.Enforce(subject, org, res, act)
-	return err == nil && ok
+	allowed := err == nil && ok
+	if err == nil {
+		a.cache.Add(key, decision{gen: gen, allowed: allowed})
+	}
+	return allowed
 }
+
+// changed invalidates every cached decision.
+func (a *Authorizer) changed() { a.gen.Add(1) }
 
 // RoleOf returns the user's role in org, or false when the user is not a member.
 func (a *Authorizer) RoleOf(userID, org string) (tenants.Role, bool) {
@@ -207,6 +256,7 @@ func (a *Authorizer) Reload(org, subject string) error {
 	for _, r := range rows {
 		stored = append(stored, []string{r.V0, r.V1, r.V2})
 	}
+	defer a.changed()
 	current, err := a.e.GetFilteredGroupingPolicy(0, subject, "", org)
 	if err != nil {
 		return fmt.Errorf("rbac: reload: %w", err)
@@ -230,12 +280,16 @@ func (a *Authorizer) ForgetOrg(org string) error {
 	if err != nil || len(current) == 0 {
 		return err
 	}
+	defer a.changed()
 	_, err = a.e.SelfRemovePolicies("g", "g", current)
 	return err
 }
 
 // ReloadAll reloads every policy from the database (after a bus gap).
-func (a *Authorizer) ReloadAll() error { return a.e.LoadPolicy() }
+func (a *Authorizer) ReloadAll() error {
+	defer a.changed()
+	return a.e.LoadPolicy()
+}
 
 // PolicyCount reports how many rules are in memory.
 func (a *Authorizer) PolicyCount() (p, g int) {
