@@ -94,6 +94,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (*APIKey, stri
 	if err != nil {
 		return nil, "", fmt.Errorf("auth: create API key: %w", err)
 	}
+	if k.OrgID != nil {
+		s.keyChanged(KeyChange{OrgSlug: in.OrgSlug, KeyID: k.ID})
+	}
 	return k, secret, nil
 }
 
@@ -114,7 +117,7 @@ func (s *Service) APIKeys(ctx context.Context, orgID string) ([]APIKey, error) {
 
 // RevokeAPIKey revokes one key of an organization (orgID empty: the platform's).
 func (s *Service) RevokeAPIKey(ctx context.Context, orgID, orgSlug, id string) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		q := tx.Model(&APIKey{}).Where("id = ? AND revoked_at IS NULL", id)
 		if orgID == "" {
 			q = q.Where("org_id IS NULL")
@@ -133,6 +136,10 @@ func (s *Service) RevokeAPIKey(ctx context.Context, orgID, orgSlug, id string) e
 		}
 		return nil
 	})
+	if err == nil && orgID != "" {
+		s.keyChanged(KeyChange{OrgSlug: orgSlug, KeyID: id})
+	}
+	return err
 }
 
 // VerifyAPIKey finds the live key a secret belongs to.

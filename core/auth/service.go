@@ -39,9 +39,33 @@ type Service struct {
 	hasher *hasher
 	grants KeyGrants
 
-	mu        sync.RWMutex
-	revoked   map[string]time.Time // session id -> when its access tokens have all expired
-	observers []func(Revocation)
+	mu           sync.RWMutex
+	revoked      map[string]time.Time // session id -> when its access tokens have all expired
+	observers    []func(Revocation)
+	keyObservers []func(KeyChange)
+}
+
+// KeyChange reports an organization API key created or revoked, after the
+// commit, so the authorizer can reload the key's permissions.
+type KeyChange struct {
+	OrgSlug string
+	KeyID   string
+}
+
+// OnKeyChange registers fn to run after each API key change.
+func (s *Service) OnKeyChange(fn func(KeyChange)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keyObservers = append(s.keyObservers, fn)
+}
+
+func (s *Service) keyChanged(c KeyChange) {
+	s.mu.RLock()
+	obs := s.keyObservers
+	s.mu.RUnlock()
+	for _, fn := range obs {
+		fn(c)
+	}
 }
 
 // Revocation reports a session that ended before its time.

@@ -1,0 +1,237 @@
+// Package app is Switchyard's composition root: it turns a Config into a
+// running server — database, migrations, identity, tenancy, permissions,
+// HTTP API — wires the parts' change notifications together, and shuts it
+// all down in order.
+//
+// Nothing here is global: every component is built in New and owned by the
+// App, so tests run several Apps in one process.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/switchyard/switchyard/core/auth"
+	"github.com/switchyard/switchyard/core/config"
+	"github.com/switchyard/switchyard/core/httpapi"
+	"github.com/switchyard/switchyard/core/rbac"
+	"github.com/switchyard/switchyard/core/store"
+	"github.com/switchyard/switchyard/tenants"
+)
+
+// Options are the parts of an App that are not configuration: tests use
+// them to make password hashing cheap or to serve no dashboard.
+type Options struct {
+	// Password are the argon2id costs; zero means auth.DefaultPasswordParams.
+	Password auth.PasswordParams
+	// Web is the dashboard to serve; nil serves a note instead.
+	Web fs.FS
+}
+
+// App is a configured Switchyard server.
+type App struct {
+	Config   config.Config
+	Log      *slog.Logger
+	DB       *store.DB
+	Auth     *auth.Service
+	Tenants  *tenants.Service
+	Resolver *tenants.Resolver
+	RBAC     *rbac.Authorizer
+	Registry *prometheus.Registry
+	API      *httpapi.API
+
+	metricsSrv *http.Server
+}
+
+// New opens the database, applies migrations and builds every component.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log}
+	db, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	a.DB = db
+	ok := false
+	defer func() {
+		if !ok {
+			_ = db.Close()
+		}
+	}()
+	n, err := db.Migrate(ctx, log.With("component", "migrate"))
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("database migrated", "engine", db.Engine, "applied", n)
+	}
+
+	secret, err := jwtSecret(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if a.RBAC, err = rbac.New(db.DB); err != nil {
+		return nil, err
+	}
+	a.Auth, err = auth.NewService(db.DB, auth.Config{
+		Secret: secret, AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL, Password: opts.Password,
+	}, a.RBAC)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Auth.LoadRevocations(ctx); err != nil {
+		return nil, err
+	}
+	a.Tenants = tenants.NewService(db.DB, a.RBAC, tenants.Config{
+		Quotas: tenants.Quotas{
+			Members: cfg.QuotaMembers, Plugins: cfg.QuotaPlugins,
+			Sockets: cfg.QuotaSockets, EventsPerSec: cfg.QuotaEventsPerSec,
+		},
+		InvitationTTL: cfg.InvitationTTL,
+	})
+	a.Resolver = tenants.NewResolver(a.Tenants, 2*time.Second)
+	a.wireChanges()
+
+	a.Registry = prometheus.NewRegistry()
+	a.Registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.SQL(), "switchyard"),
+	)
+	a.API = httpapi.New(httpapi.Deps{
+		Config: cfg, Log: log, DB: db, Auth: a.Auth, Tenants: a.Tenants, Resolver: a.Resolver,
+		RBAC: a.RBAC, Registry: a.Registry, Web: opts.Web,
+	})
+	ok = true
+	return a, nil
+}
+
+// wireChanges makes each committed change visible where it matters: the
+// authorizer's memory follows memberships and API keys.
+func (a *App) wireChanges() {
+	a.Tenants.Observe(func(_ context.Context, c tenants.Change) {
+		var err error
+		switch c.Kind {
+		case tenants.OrgCreated, tenants.MemberAdded, tenants.MemberRoleChanged, tenants.MemberRemoved:
+			err = a.RBAC.Reload(c.OrgSlug, c.UserID)
+		case tenants.OrgDeleted:
+			err = a.RBAC.ForgetOrg(c.OrgSlug)
+		}
+		if err != nil {
+			// Memory now lags the database for this subject; a full reload
+			// is the safe way back.
+			a.Log.Error("policy reload failed; reloading all", "kind", c.Kind, "error", err)
+			if err := a.RBAC.ReloadAll(); err != nil {
+				a.Log.Error("policy reload failed", "error", err)
+			}
+		}
+	})
+	a.Auth.OnKeyChange(func(k auth.KeyChange) {
+		if err := a.RBAC.Reload(k.OrgSlug, rbac.KeySubject(k.KeyID)); err != nil {
+			a.Log.Error("key policy reload failed", "error", err)
+		}
+	})
+}
+
+// Run serves until ctx is cancelled, then shuts down within the
+// configured grace period.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", a.Config.Addr, err)
+	}
+	return a.RunListener(ctx, ln)
+}
+
+// RunListener is Run on a listener the caller opened (tests use port 0).
+func (a *App) RunListener(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 2)
+	go func() { errc <- a.API.App().Listener(ln) }()
+	if a.Config.MetricsAddr != "" {
+		a.metricsSrv = &http.Server{Addr: a.Config.MetricsAddr, Handler: a.API.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := a.metricsSrv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("metrics listener: %w", err)
+			}
+		}()
+	}
+	a.Log.Info("switchyard serving", "addr", ln.Addr().String(), "database", a.DB.Engine, "data_dir", a.Config.DataDir)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Config.ShutdownTimeout)
+	defer cancel()
+	return errors.Join(runErr, a.Shutdown(shutdownCtx))
+}
+
+// Shutdown stops accepting requests, lets in-flight ones finish until ctx
+// ends, and closes the database.
+func (a *App) Shutdown(ctx context.Context) error {
+	a.Log.Info("shutting down")
+	var errs []error
+	if err := a.API.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("http: %w", err))
+	}
+	if a.metricsSrv != nil {
+		errs = append(errs, a.metricsSrv.Shutdown(ctx))
+	}
+	errs = append(errs, a.Close())
+	return errors.Join(errs...)
+}
+
+// Close releases the database (for commands that never served).
+func (a *App) Close() error { return a.DB.Close() }
+
+// jwtSecret returns the configured secret, or the one kept in the data
+// directory, generating it on first start.
+func jwtSecret(cfg config.Config, log *slog.Logger) ([]byte, error) {
+	if cfg.JWTSecret != "" {
+		return []byte(cfg.JWTSecret), nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	path := filepath.Join(cfg.DataDir, "jwt.secret")
+	raw, err := os.ReadFile(path)
+	if err == nil {
+		s := strings.TrimSpace(string(raw))
+		if len(s) < 32 {
+			return nil, fmt.Errorf("%s holds fewer than 32 characters; delete it to generate a new one", path)
+		}
+		return []byte(s), nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read JWT secret: %w", err)
+	}
+	var b [48]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	s := base64.RawURLEncoding.EncodeToString(b[:])
+	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write JWT secret: %w", err)
+	}
+	if cfg.DatabaseURL != "" {
+		log.Warn("generated a JWT secret in the data directory; replicas sharing this database must share it: set SWITCHYARD_JWT_SECRET")
+	}
+	return []byte(s), nil
+}

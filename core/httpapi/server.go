@@ -1,0 +1,156 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/switchyard/switchyard/core/auth"
+	"github.com/switchyard/switchyard/core/config"
+	"github.com/switchyard/switchyard/core/rbac"
+	"github.com/switchyard/switchyard/core/store"
+	"github.com/switchyard/switchyard/tenants"
+)
+
+// Prefix is where the API lives.
+const Prefix = "/api/v1"
+
+// Deps are what the API serves from. All are required except Web.
+type Deps struct {
+	Config   config.Config
+	Log      *slog.Logger
+	DB       *store.DB
+	Auth     *auth.Service
+	Tenants  *tenants.Service
+	Resolver *tenants.Resolver
+	RBAC     *rbac.Authorizer
+	Registry *prometheus.Registry
+	// Web is the built dashboard (index.html at its root); nil serves a
+	// note that the dashboard was not built.
+	Web fs.FS
+	// Ready reports other components' readiness for /readyz.
+	Ready []ReadyCheck
+}
+
+// ReadyCheck is one dependency /readyz asks about.
+type ReadyCheck struct {
+	Name  string
+	Check func(context.Context) error
+}
+
+// API is the HTTP server.
+type API struct {
+	d         Deps
+	app       *fiber.App
+	resolver  *tenants.Resolver
+	metrics   *httpMetrics
+	routes    *router
+	ipLimit   *auth.Throttle
+	acctLimit *auth.Throttle
+	started   time.Time
+
+	openapiOnce sync.Once
+	openapiDoc  []byte
+	openapiErr  error
+}
+
+// New builds the API with every route bound.
+func New(d Deps) *API {
+	a := &API{d: d, resolver: d.Resolver, started: time.Now()}
+	a.metrics = newHTTPMetrics(d.Registry)
+	a.ipLimit = auth.NewThrottle(d.Config.LoginPerIP, time.Minute/time.Duration(d.Config.LoginPerIP), 100_000)
+	a.acctLimit = auth.NewThrottle(d.Config.LoginPerAccount, 15*time.Minute/time.Duration(d.Config.LoginPerAccount), 100_000)
+
+	app := fiber.New(fiber.Config{
+		AppName:               "switchyard",
+		ServerHeader:          "",
+		DisableStartupMessage: true,
+		CaseSensitive:         true,
+		BodyLimit:             d.Config.BodyLimit,
+		ReadTimeout:           d.Config.ReadTimeout,
+		WriteTimeout:          d.Config.WriteTimeout,
+		IdleTimeout:           d.Config.IdleTimeout,
+		ReadBufferSize:        16 * 1024,
+		ErrorHandler:          errorHandler(d.Log),
+	})
+	a.app = app
+
+	app.Use(a.recoverPanics, a.requestID, a.accessLog, a.metrics.middleware, securityHeaders, refuseEncodedBodies)
+	if len(d.Config.AllowedOrigins) > 0 {
+		app.Use(cors.New(cors.Config{
+			AllowOrigins:     strings.Join(d.Config.AllowedOrigins, ","),
+			AllowHeaders:     "Authorization, Content-Type, X-Request-ID",
+			AllowMethods:     "GET,POST,PUT,PATCH,DELETE,OPTIONS",
+			ExposeHeaders:    "X-Request-ID, Retry-After",
+			AllowCredentials: false,
+			MaxAge:           600,
+		}))
+	}
+
+	a.bindOps(app)
+	api := app.Group(Prefix)
+	a.routes = &router{api: a, group: api, prefix: Prefix}
+	a.bindAuth(a.routes)
+	a.bindOrgs(a.routes)
+	a.bindMembers(a.routes)
+	a.bindInvitations(a.routes)
+	a.bindAPIKeys(a.routes)
+	a.bindAdmin(a.routes)
+	app.Get("/api/openapi.json", a.serveOpenAPI)
+	// Unknown API paths answer JSON, never the dashboard.
+	app.All("/api/*", func(c *fiber.Ctx) error {
+		return apiErr(http.StatusNotFound, "not_found", "no such endpoint: "+c.Method()+" "+c.Path())
+	})
+	a.bindWeb(app)
+	return a
+}
+
+// App exposes the Fiber app (tests drive it with app.Test).
+func (a *API) App() *fiber.App { return a.app }
+
+// Routes lists every declared API route.
+func (a *API) Routes() []Route { return a.routes.routes }
+
+// Serve accepts connections on addr until Shutdown.
+func (a *API) Serve(addr string) error {
+	err := a.app.Listen(addr)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests
+// until ctx ends.
+func (a *API) Shutdown(ctx context.Context) error {
+	return a.app.ShutdownWithContext(ctx)
+}
+
+// bindWeb serves the dashboard with client-side routes falling back to
+// index.html.
+func (a *API) bindWeb(app *fiber.App) {
+	if a.d.Web == nil {
+		app.Get("/*", func(c *fiber.Ctx) error {
+			c.Type("html")
+			return c.Status(http.StatusOK).SendString(`<!doctype html><title>Switchyard</title>` +
+				`<p>The Switchyard API is running at <code>/api/v1</code>. The dashboard was not built into this binary: run <code>make run</code> (or <code>make web build</code>).</p>`)
+		})
+		return
+	}
+	app.Use("/", filesystem.New(filesystem.Config{
+		Root:         http.FS(a.d.Web),
+		Index:        "index.html",
+		NotFoundFile: "index.html",
+		MaxAge:       0,
+	}))
+}
