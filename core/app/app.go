@@ -105,7 +105,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		},
 		InvitationTTL: cfg.InvitationTTL,
 	})
-	a.Resolver = tenants.NewResolver(a.Tenants, 2*time.Second)
+	a.Resolver = tenants.NewResolver(a.Tenants, 30*time.Second)
 	a.wireChanges()
 
 	a.Registry = prometheus.NewRegistry()

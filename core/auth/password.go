@@ -9,9 +9,8 @@ import (
 	"github.com/alexedwards/argon2id"
 )
 
-// PasswordParams are the argon2id costs. DefaultPasswordParams follow
-// RFC 9106's second recommendation scaled to a small server; tests use
-// cheaper ones.
+// PasswordParams are the argon2id costs; tests use cheaper ones than
+// DefaultPasswordParams.
 type PasswordParams = argon2id.Params
 
 // DefaultPasswordParams: 64 MiB, 1 pass, 2 lanes (RFC 9106 and OWASP

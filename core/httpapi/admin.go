@@ -80,7 +80,7 @@ func (a *API) suspendTenant(suspend bool) fiber.Handler {
 				return err
 			}
 		}
-		slug := c.Params("org")
+		slug := param(c, "org")
 		if !tenants.ValidSlug(slug) {
 			return errNotFoundOrg
 		}

@@ -92,7 +92,7 @@ func (a *API) createKey(c *fiber.Ctx) error {
 
 func (a *API) revokeKey(c *fiber.Ctx) error {
 	s := scopeOf(c)
-	if err := a.d.Auth.RevokeAPIKey(c.UserContext(), s.Org.ID, s.Org.Slug, c.Params("id")); err != nil {
+	if err := a.d.Auth.RevokeAPIKey(c.UserContext(), s.Org.ID, s.Org.Slug, param(c, "id")); err != nil {
 		return err
 	}
 	return c.SendStatus(http.StatusNoContent)

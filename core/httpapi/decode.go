@@ -45,13 +45,17 @@ func validatorFor() *validator.Validate {
 // one object, no unknown fields, nothing after it; then it runs the
 // struct's validate tags. Every failure names what is wrong and where.
 func decodeJSON(c *fiber.Ctx, dst any) error {
-	mt, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-	if mt != fiber.MIMEApplicationJSON {
-		return apiErr(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
-	}
-	body := c.Body()
+	return decodeBody(c.Get(fiber.HeaderContentType), c.Body(), dst)
+}
+
+// decodeBody is decodeJSON without Fiber, for fuzzing.
+func decodeBody(contentType string, body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return apiErr(http.StatusBadRequest, "invalid_json", "a JSON body is required")
+	}
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if mt != fiber.MIMEApplicationJSON {
+		return apiErr(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -174,3 +178,7 @@ func list[T any](items []T, next string) List[T] {
 func isNotFound(err error) bool {
 	return errors.Is(err, tenants.ErrNotFound) || errors.Is(err, auth.ErrNotFound)
 }
+
+// param returns a path parameter detached from Fiber's reused buffers, so
+// it may be kept past the handler (observers, events, goroutines).
+func param(c *fiber.Ctx, name string) string { return strings.Clone(c.Params(name)) }

@@ -75,14 +75,14 @@ func (a *API) listInvitations(c *fiber.Ctx) error {
 }
 
 func (a *API) revokeInvitation(c *fiber.Ctx) error {
-	if err := a.d.Tenants.RevokeInvitation(c.UserContext(), scopeOf(c).Org.ID, c.Params("id")); err != nil {
+	if err := a.d.Tenants.RevokeInvitation(c.UserContext(), scopeOf(c).Org.ID, param(c, "id")); err != nil {
 		return err
 	}
 	return c.SendStatus(http.StatusNoContent)
 }
 
 func (a *API) acceptInvitation(c *fiber.Ctx) error {
-	token := c.Params("token")
+	token := param(c, "token")
 	if len(token) == 0 || len(token) > 128 {
 		return apiErr(http.StatusNotFound, "not_found", "invitation not found")
 	}

@@ -45,7 +45,7 @@ func (a *API) changeRole(c *fiber.Ctx) error {
 	if id.Key != nil {
 		return errKeyNotAllowed
 	}
-	m, err := a.d.Tenants.ChangeRole(c.UserContext(), s.Org, s.Actor(id), c.Params("user_id"), req.Role)
+	m, err := a.d.Tenants.ChangeRole(c.UserContext(), s.Org, s.Actor(id), param(c, "user_id"), req.Role)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (a *API) removeMember(c *fiber.Ctx) error {
 	if id.Key != nil {
 		return errKeyNotAllowed
 	}
-	target := c.Params("user_id")
+	target := param(c, "user_id")
 	if target != id.UserID && !a.d.RBAC.Can(s.Subject, s.Org.Slug, rbac.MembersRemove) {
 		return apiErr(http.StatusForbidden, "forbidden", "your role ("+string(s.Role)+") does not allow members:remove")
 	}

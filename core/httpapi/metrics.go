@@ -50,13 +50,20 @@ func (m *httpMetrics) middleware(c *fiber.Ctx) error {
 		}
 	}
 	route := routePath(c)
-	method := c.Method()
-	switch method {
-	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS":
-	default:
-		method = "OTHER"
-	}
+	method := knownMethod(c.Method())
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	return err
+}
+
+// knownMethod returns a constant copy of a standard method name (Fiber's
+// string points into a reused buffer, and a label value outlives the
+// request) or "OTHER".
+func knownMethod(m string) string {
+	for _, k := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} {
+		if m == k {
+			return k
+		}
+	}
+	return "OTHER"
 }

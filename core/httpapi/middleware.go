@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -97,6 +98,23 @@ func securityHeaders(c *fiber.Ctx) error {
 	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 	c.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "+
 		"style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	return c.Next()
+}
+
+// canonicalPath refuses request paths that name a resource in more than one
+// way: doubled slashes, dot segments, or percent-encoded dots, slashes and
+// backslashes. Routing, authorization and logs then all see the one path.
+func canonicalPath(c *fiber.Ctx) error {
+	raw := string(c.Request().URI().PathOriginal())
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		raw = raw[:i]
+	}
+	lower := strings.ToLower(raw)
+	if strings.Contains(raw, "//") || strings.Contains(raw, "/./") || strings.Contains(raw, "/../") ||
+		strings.HasSuffix(raw, "/.") || strings.HasSuffix(raw, "/..") || strings.Contains(raw, "\\") ||
+		strings.Contains(lower, "%2e") || strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") || strings.Contains(lower, "%00") {
+		return apiErr(http.StatusBadRequest, "bad_path", "the request path is not in canonical form")
+	}
 	return c.Next()
 }
 

@@ -85,7 +85,7 @@ func New(d Deps) *API {
 	})
 	a.app = app
 
-	app.Use(a.recoverPanics, a.requestID, a.accessLog, a.metrics.middleware, securityHeaders, refuseEncodedBodies)
+	app.Use(a.recoverPanics, a.requestID, a.accessLog, a.metrics.middleware, securityHeaders, canonicalPath, refuseEncodedBodies)
 	if len(d.Config.AllowedOrigins) > 0 {
 		app.Use(cors.New(cors.Config{
 			AllowOrigins:     strings.Join(d.Config.AllowedOrigins, ","),
@@ -107,11 +107,11 @@ func New(d Deps) *API {
 	a.bindAPIKeys(a.routes)
 	a.bindAdmin(a.routes)
 	app.Get("/api/openapi.json", a.serveOpenAPI)
-	// Unknown API paths answer JSON, never the dashboard.
-	app.All("/api/*", func(c *fiber.Ctx) error {
+	a.bindWeb(app)
+	// Unknown API paths (in any letter case) answer JSON, never the dashboard.
+	app.Use(func(c *fiber.Ctx) error {
 		return apiErr(http.StatusNotFound, "not_found", "no such endpoint: "+c.Method()+" "+c.Path())
 	})
-	a.bindWeb(app)
 	return a
 }
 
@@ -136,11 +136,20 @@ func (a *API) Shutdown(ctx context.Context) error {
 	return a.app.ShutdownWithContext(ctx)
 }
 
+// isAPIPath reports whether the path is under /api in any letter case.
+func isAPIPath(c *fiber.Ctx) bool {
+	p := c.Path()
+	return len(p) >= 4 && strings.EqualFold(p[:4], "/api") && (len(p) == 4 || p[4] == '/')
+}
+
 // bindWeb serves the dashboard with client-side routes falling back to
 // index.html.
 func (a *API) bindWeb(app *fiber.App) {
 	if a.d.Web == nil {
 		app.Get("/*", func(c *fiber.Ctx) error {
+			if isAPIPath(c) {
+				return c.Next()
+			}
 			c.Type("html")
 			return c.Status(http.StatusOK).SendString(`<!doctype html><title>Switchyard</title>` +
 				`<p>The Switchyard API is running at <code>/api/v1</code>. The dashboard was not built into this binary: run <code>make run</code> (or <code>make web build</code>).</p>`)
@@ -148,6 +157,7 @@ func (a *API) bindWeb(app *fiber.App) {
 		return
 	}
 	app.Use("/", filesystem.New(filesystem.Config{
+		Next:         isAPIPath,
 		Root:         http.FS(a.d.Web),
 		Index:        "index.html",
 		NotFoundFile: "index.html",

@@ -130,8 +130,11 @@ func SQLiteDSN(path string) string {
 		"&_pragma=synchronous(FULL)" +
 		"&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)" +
-		"&_txlock=immediate" +
-		"&_time_format=sqlite"
+		"&_pragma=mmap_size(268435456)" +
+		"&_txlock=immediate"
+	// No _time_format: the driver stops reading parameters after it (so
+	// _txlock would be ignored), and its default already is SQLite's
+	// "2006-01-02 15:04:05.999999999-07:00".
 }
 
 // Ping checks that the database answers.

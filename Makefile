@@ -1,0 +1,61 @@
+# Switchyard — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -s -w -X github.com/switchyard/switchyard/core/version.Version=$(VERSION) -X github.com/switchyard/switchyard/core/version.Commit=$(COMMIT)
+GOLANGCI_LINT_VERSION := v2.15.0
+HAVE_WEB := $(wildcard web/package.json)
+
+.PHONY: run build web test test-go test-web vet fmt-check lint bench fuzz clean
+
+## run: build the dashboard, the plugins and the binary, then serve on :8080 (SQLite in ./data)
+run: build
+	./$(BIN)/switchyard serve
+
+## build: the switchyard binary with the dashboard embedded
+build: web
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/switchyard ./core/cmd/switchyard
+
+## web: build the dashboard into web/dist (skipped when there is no web app)
+web:
+ifneq ($(HAVE_WEB),)
+	cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build
+endif
+
+## test: everything CI runs: vet, formatting, Go tests with the race detector, web tests
+test: vet fmt-check test-go test-web
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './web/node_modules/*')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+test-go:
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+test-web:
+ifneq ($(HAVE_WEB),)
+	cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test
+endif
+
+## lint: golangci-lint (pinned) with the repository's configuration
+lint:
+	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
+
+## bench: the performance targets, measured (figures go in the README)
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 200000x ./core/rbac/
+	$(GO) run ./core/cmd/loadgen members
+
+## fuzz: a short run of every fuzz target
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecodeBody -fuzztime 30s ./core/httpapi/
+	$(GO) test -run '^$$' -fuzz FuzzVerifyAccess -fuzztime 30s ./core/auth/
+	$(GO) test -run '^$$' -fuzz FuzzValidSlug -fuzztime 30s ./tenants/
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,40 @@
+// Command loadgen measures Switchyard from outside, as a separate process
+// on loopback, the way `make bench` runs it. Every run is bounded in count
+// and time.
+//
+//	loadgen members   authenticated GET /api/v1/orgs/{org}/members with
+//	                  10,000 organizations × 5 members in the policy store
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if len(os.Args) < 2 {
+		usage()
+	}
+	var err error
+	switch os.Args[1] {
+	case "members":
+		err = runMembers(ctx, os.Args[2:])
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: loadgen members [flags]")
+	flag.PrintDefaults()
+	os.Exit(2)
+}

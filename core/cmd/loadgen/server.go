@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// server is a switchyard process started for a measurement.
+type server struct {
+	cmd  *exec.Cmd
+	addr string
+}
+
+// loadgenSecret signs the tokens loadgen mints for its synthetic users.
+const loadgenSecret = "loadgen-secret-loadgen-secret-loadgen-secret"
+
+func serverEnv(dataDir, addr string) []string {
+	return append(os.Environ(),
+		"SWITCHYARD_DATA_DIR="+dataDir,
+		"SWITCHYARD_ADDR="+addr,
+		"SWITCHYARD_JWT_SECRET="+loadgenSecret,
+		"SWITCHYARD_LOG_LEVEL=warn",
+		"SWITCHYARD_DATABASE_URL=",
+		"SWITCHYARD_NATS_URL=",
+	)
+}
+
+// migrate creates the schema in dataDir.
+func migrate(ctx context.Context, bin, dataDir string) error {
+	cmd := exec.CommandContext(ctx, bin, "migrate")
+	cmd.Env = serverEnv(dataDir, "127.0.0.1:0")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("migrate: %v: %s", err, out)
+	}
+	return nil
+}
+
+// startServer runs `switchyard serve` on a free loopback port and waits
+// until it is ready.
+func startServer(ctx context.Context, bin, dataDir string) (*server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.CommandContext(ctx, bin, "serve")
+	cmd.Env = serverEnv(dataDir, addr)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd, addr: addr}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s, nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.stop()
+	return nil, fmt.Errorf("server on %s never became ready", addr)
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// rssKiB reads the server's resident set size.
+func (s *server) rssKiB() int64 { return rssOf(s.cmd.Process.Pid) }
+
+// cpuSeconds reads the server's user+system CPU time.
+func (s *server) cpuSeconds() float64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesised command name; utime and stime are 14 and 15.
+	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // USER_HZ
+}
+
+func rssOf(pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
