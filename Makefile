@@ -8,6 +8,8 @@ LDFLAGS := -s -w -X github.com/switchyard/switchyard/core/version.Version=$(VERS
 GOLANGCI_LINT_VERSION := v2.15.0
 HAVE_WEB := $(wildcard web/package.json)
 
+include sdk/Makefile.fragment
+
 .PHONY: run build web test test-go test-web vet fmt-check lint bench fuzz clean
 
 ## run: build the dashboard, the plugins and the binary, then serve on :8080 (SQLite in ./data)
