@@ -1,0 +1,161 @@
+import { memo, useLayoutEffect, useRef, useState, type UIEvent } from 'react';
+import { useActivityFeed } from '../../hooks/useActivityFeed';
+import { useNow } from '../../hooks/useNow';
+import { useWebSocket } from '../../hooks/useWebSocket';
+import { absoluteTime, relativeTime } from '../../lib/relativeTime';
+import type { RealtimeEvent } from '../../realtime';
+import { ErrorAlert } from '../ui/Alert';
+import { Card } from '../ui/Card';
+import { EmptyState } from '../ui/EmptyState';
+import { Icon } from '../ui/Icon';
+import { Loading } from '../ui/Spinner';
+import { cx } from '../ui/cx';
+import { eventIcon, eventSummary } from './eventPresentation';
+
+const ROW = 52; // px; fixed so the window can be computed without measuring
+const VIEWPORT = 420;
+const OVERSCAN = 6;
+
+/**
+ * The live activity feed, newest at the bottom. It follows new events while
+ * the user is at the bottom; scrolling up pauses it on a snapshot (so rows
+ * do not shift under the reader) and counts what arrived meanwhile. Only the
+ * rows in view are in the DOM, so a 500-event buffer at 200 events/s stays
+ * cheap; events reach it in animation-frame batches (useActivityFeed).
+ */
+export function ActivityFeed({ org }: { org: string }) {
+  const feed = useActivityFeed(org);
+  const { state } = useWebSocket();
+  const now = useNow(15_000);
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [paused, setPaused] = useState<{ events: RealtimeEvent[]; liveCountAt: number } | null>(null);
+
+  const rows = paused ? paused.events : feed.events;
+  const missed = paused ? feed.liveCount - paused.liveCountAt : 0;
+
+  // Follow the tail while not paused.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el || paused) return;
+    el.scrollTop = el.scrollHeight;
+    setScrollTop(el.scrollTop);
+  }, [rows.length, rows[rows.length - 1]?.id, paused]);
+
+  const onScroll = (e: UIEvent<HTMLDivElement>) => {
+    const el = e.currentTarget;
+    setScrollTop(el.scrollTop);
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW;
+    if (!atBottom && !paused) setPaused({ events: feed.events, liveCountAt: feed.liveCount });
+    else if (atBottom && paused) setPaused(null);
+  };
+
+  const resume = () => {
+    setPaused(null);
+    // The layout effect scrolls to the bottom on the next render.
+  };
+
+  const first = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((scrollTop + VIEWPORT) / ROW) + OVERSCAN);
+
+  return (
+    <Card
+      title="Activity"
+      description="Everything happening in this organization, as it happens."
+      actions={<LiveIndicator status={state.status} paused={!!paused} />}
+      bodyClassName="p-0 relative"
+    >
+      {feed.isLoading ? (
+        <Loading label="Loading recent activity…" />
+      ) : (
+        <>
+          {feed.error && (
+            <div className="p-3">
+              <ErrorAlert error={feed.error} title="Recent history could not be loaded; showing live events only." />
+            </div>
+          )}
+          {rows.length === 0 ? (
+            <EmptyState title="No activity yet" icon={<Icon name="activity" className="h-8 w-8" />}>
+              Events from plugins, members and the platform will stream in here the moment they happen.
+            </EmptyState>
+          ) : (
+            <div
+              ref={scroller}
+              onScroll={onScroll}
+              className="overflow-y-auto overscroll-contain"
+              style={{ height: VIEWPORT }}
+              role="log"
+              aria-label="Activity feed"
+              aria-live={paused ? 'off' : 'polite'}
+              aria-relevant="additions"
+              tabIndex={0}
+              data-testid="activity-feed"
+            >
+              <ul style={{ height: rows.length * ROW, position: 'relative' }}>
+                {rows.slice(first, last).map((e, i) => (
+                  <FeedRow key={e.id} event={e} now={now} top={(first + i) * ROW} />
+                ))}
+              </ul>
+            </div>
+          )}
+          {paused && (
+            <button
+              type="button"
+              onClick={resume}
+              className="absolute bottom-3 left-1/2 inline-flex -translate-x-1/2 items-center gap-1.5 rounded-full bg-brand-600 px-3 py-1.5 text-xs font-medium text-white shadow-lg hover:bg-brand-700"
+            >
+              <Icon name="arrowDown" className="h-3.5 w-3.5" />
+              {missed > 0 ? `${missed > 999 ? '999+' : missed} new event${missed === 1 ? '' : 's'}` : 'Back to live'}
+            </button>
+          )}
+        </>
+      )}
+    </Card>
+  );
+}
+
+const FeedRow = memo(function FeedRow({ event, now, top }: { event: RealtimeEvent; now: number; top: number }) {
+  const { icon, color } = eventIcon(event.type);
+  return (
+    <li className="absolute inset-x-0 flex items-center gap-3 border-b border-slate-50 px-4" style={{ top, height: ROW }}>
+      <span className={cx('flex h-8 w-8 shrink-0 items-center justify-center rounded-full', color)}>
+        <Icon name={icon} className="h-4 w-4" />
+      </span>
+      <div className="min-w-0 flex-1">
+        <p className="truncate text-sm text-slate-800">{eventSummary(event.type, event.data)}</p>
+        <p className="truncate font-mono text-[11px] text-slate-400">
+          {event.type}
+          {event.source ? ` · ${event.source}` : ''}
+        </p>
+      </div>
+      <time className="shrink-0 text-xs whitespace-nowrap text-slate-400" dateTime={event.timestamp} title={absoluteTime(event.timestamp)}>
+        {relativeTime(event.timestamp, now)}
+      </time>
+    </li>
+  );
+});
+
+export function LiveIndicator({ status, paused }: { status: string; paused?: boolean }) {
+  const live = status === 'connected';
+  const label = paused ? 'Paused' : live ? 'Live' : status === 'polling' ? 'Polling' : status === 'offline' ? 'Offline' : 'Connecting';
+  return (
+    <span className="inline-flex items-center gap-1.5 text-xs font-medium text-slate-600" data-testid="live-indicator">
+      <span
+        aria-hidden="true"
+        className={cx(
+          'h-2 w-2 rounded-full',
+          paused
+            ? 'bg-slate-400'
+            : live
+              ? 'sy-pulse bg-emerald-500'
+              : status === 'offline'
+                ? 'bg-red-500'
+                : status === 'polling'
+                  ? 'bg-sky-500'
+                  : 'bg-amber-500',
+        )}
+      />
+      {label}
+    </span>
+  );
+}

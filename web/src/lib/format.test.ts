@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatDuration, humanize, progressPercent } from './format';
+
+describe('format', () => {
+  it('normalizes progress given as a fraction or a percent, preferring item counts', () => {
+    expect(progressPercent(0.25)).toBe(25);
+    expect(progressPercent(40)).toBe(40);
+    expect(progressPercent(0.1, 50, 100)).toBe(50);
+    expect(progressPercent(undefined)).toBeNull();
+    expect(progressPercent(250)).toBe(100);
+  });
+  it('formats bytes, durations and keys', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatDuration(3725)).toBe('1h 2m');
+    expect(humanize('goroutines_count')).toBe('Goroutines count');
+    expect(humanize('uptimeSeconds')).toBe('Uptime Seconds');
+  });
+});

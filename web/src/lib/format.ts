@@ -1,0 +1,42 @@
+/** Progress arrives as 0..1 or 0..100 depending on the plugin; show percent. */
+export function progressPercent(progress: number | undefined, processed?: number, total?: number): number | null {
+  if (typeof total === 'number' && total > 0 && typeof processed === 'number') {
+    return clamp((processed / total) * 100);
+  }
+  if (typeof progress !== 'number' || Number.isNaN(progress)) return null;
+  return clamp(progress <= 1 ? progress * 100 : progress);
+}
+
+const clamp = (n: number) => Math.min(100, Math.max(0, n));
+
+export function formatNumber(n: number): string {
+  return new Intl.NumberFormat(undefined, { maximumFractionDigits: Math.abs(n) < 10 ? 2 : 1 }).format(n);
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.floor(seconds);
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d) return `${d}d ${h}h`;
+  if (h) return `${h}h ${m}m`;
+  if (m) return `${m}m ${s % 60}s`;
+  return `${s}s`;
+}
+
+/** "snake_case" / "camelCase" keys as human labels. */
+export function humanize(key: string): string {
+  const spaced = key.replace(/[_.-]+/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').trim();
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
