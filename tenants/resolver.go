@@ -2,7 +2,6 @@ package tenants
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 )
@@ -17,7 +16,8 @@ type Resolver struct {
 	now func() time.Time
 
 	mu      sync.RWMutex
-	entries map[string]resolved
+	entries map[string]resolved // by slug
+	byID    map[string]resolved
 }
 
 type resolved struct {
@@ -30,7 +30,7 @@ const maxResolved = 50_000
 
 // NewResolver returns a Resolver over svc that evicts on svc's changes.
 func NewResolver(svc *Service, ttl time.Duration) *Resolver {
-	r := &Resolver{svc: svc, ttl: ttl, now: time.Now, entries: map[string]resolved{}}
+	r := &Resolver{svc: svc, ttl: ttl, now: time.Now, entries: map[string]resolved{}, byID: map[string]resolved{}}
 	svc.Observe(func(_ context.Context, c Change) {
 		switch c.Kind {
 		case OrgUpdated, OrgDeleted, OrgSuspended, OrgResumed:
@@ -57,19 +57,45 @@ func (r *Resolver) BySlug(ctx context.Context, slug string) (*Organization, erro
 	if err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	if len(r.entries) >= maxResolved {
-		r.entries = map[string]resolved{}
-	}
-	// The key is cloned: slug may point into a request buffer.
-	r.entries[strings.Clone(slug)] = resolved{org: org, expires: now.Add(r.ttl)}
-	r.mu.Unlock()
+	r.remember(org, now)
 	return org, nil
+}
+
+// ByID returns the organization with id, or ErrNotFound, from the same cache.
+func (r *Resolver) ByID(ctx context.Context, id string) (*Organization, error) {
+	now := r.now()
+	r.mu.RLock()
+	e, ok := r.byID[id]
+	r.mu.RUnlock()
+	if ok && now.Before(e.expires) {
+		return e.org, nil
+	}
+	org, err := r.svc.OrgByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r.remember(org, now)
+	return org, nil
+}
+
+func (r *Resolver) remember(org *Organization, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.entries) >= maxResolved {
+		r.entries, r.byID = map[string]resolved{}, map[string]resolved{}
+	}
+	e := resolved{org: org, expires: now.Add(r.ttl)}
+	// org's strings come from the database, never from a request buffer.
+	r.entries[org.Slug] = e
+	r.byID[org.ID] = e
 }
 
 // Evict forgets one organization.
 func (r *Resolver) Evict(slug string) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.entries[slug]; ok {
+		delete(r.byID, e.org.ID)
+	}
 	delete(r.entries, slug)
-	r.mu.Unlock()
 }

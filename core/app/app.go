@@ -27,6 +27,7 @@ import (
 
 	"github.com/switchyard/switchyard/core/auth"
 	"github.com/switchyard/switchyard/core/config"
+	"github.com/switchyard/switchyard/core/events"
 	"github.com/switchyard/switchyard/core/httpapi"
 	"github.com/switchyard/switchyard/core/rbac"
 	"github.com/switchyard/switchyard/core/store"
@@ -52,9 +53,20 @@ type App struct {
 	Resolver *tenants.Resolver
 	RBAC     *rbac.Authorizer
 	Registry *prometheus.Registry
+	Bus      events.Bus
+	Journal  events.Journal
+	Events   *events.Service
 	API      *httpapi.API
 
 	metricsSrv *http.Server
+	background context.CancelFunc
+	bgDone     chan struct{}
+
+	// Reactions to changes that reach this replica (made here or, through
+	// the bus, elsewhere).
+	onOrgChange      []func(orgID string, kind tenants.ChangeKind)
+	onMemberChange   []func(orgID, userID string, kind tenants.ChangeKind)
+	onSessionRevoked []func(sessionID string)
 }
 
 // New opens the database, applies migrations and builds every component.
@@ -106,7 +118,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		InvitationTTL: cfg.InvitationTTL,
 	})
 	a.Resolver = tenants.NewResolver(a.Tenants, 30*time.Second)
-	a.wireChanges()
 
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(
@@ -114,39 +125,37 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.SQL(), "switchyard"),
 	)
+
+	a.Bus = events.NewMemoryBus()
+	a.Journal = events.NewSQLJournal(db.DB)
+	a.Events = events.NewService(a.Journal, db.DB, events.Config{
+		RatePerSec: a.eventQuota,
+	}, log.With("component", "events"), a.Registry)
+	if err := a.wireChanges(); err != nil {
+		return nil, err
+	}
 	a.API = httpapi.New(httpapi.Deps{
 		Config: cfg, Log: log, DB: db, Auth: a.Auth, Tenants: a.Tenants, Resolver: a.Resolver,
 		RBAC: a.RBAC, Registry: a.Registry, Web: opts.Web,
 	})
+
+	bg, cancel := context.WithCancel(context.Background())
+	a.background, a.bgDone = cancel, make(chan struct{})
+	go func() {
+		defer close(a.bgDone)
+		a.Events.RunRetention(bg, 10*time.Minute)
+	}()
 	ok = true
 	return a, nil
 }
 
-// wireChanges makes each committed change visible where it matters: the
-// authorizer's memory follows memberships and API keys.
-func (a *App) wireChanges() {
-	a.Tenants.Observe(func(_ context.Context, c tenants.Change) {
-		var err error
-		switch c.Kind {
-		case tenants.OrgCreated, tenants.MemberAdded, tenants.MemberRoleChanged, tenants.MemberRemoved:
-			err = a.RBAC.Reload(c.OrgSlug, c.UserID)
-		case tenants.OrgDeleted:
-			err = a.RBAC.ForgetOrg(c.OrgSlug)
-		}
-		if err != nil {
-			// Memory now lags the database for this subject; a full reload
-			// is the safe way back.
-			a.Log.Error("policy reload failed; reloading all", "kind", c.Kind, "error", err)
-			if err := a.RBAC.ReloadAll(); err != nil {
-				a.Log.Error("policy reload failed", "error", err)
-			}
-		}
-	})
-	a.Auth.OnKeyChange(func(k auth.KeyChange) {
-		if err := a.RBAC.Reload(k.OrgSlug, rbac.KeySubject(k.KeyID)); err != nil {
-			a.Log.Error("key policy reload failed", "error", err)
-		}
-	})
+// eventQuota is an organization's events-per-second quota.
+func (a *App) eventQuota(orgID string) int {
+	org, err := a.Resolver.ByID(context.Background(), orgID)
+	if err != nil {
+		return a.Config.QuotaEventsPerSec
+	}
+	return org.Quotas(a.Tenants.DefaultQuotas()).EventsPerSec
 }
 
 // Run serves until ctx is cancelled, then shuts down within the
@@ -198,8 +207,13 @@ func (a *App) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Close releases the database (for commands that never served).
-func (a *App) Close() error { return a.DB.Close() }
+// Close stops background work and releases the journal, the bus and the
+// database.
+func (a *App) Close() error {
+	a.background()
+	<-a.bgDone
+	return errors.Join(a.Journal.Close(), a.Bus.Close(), a.DB.Close())
+}
 
 // jwtSecret returns the configured secret, or the one kept in the data
 // directory, generating it on first start.

@@ -320,15 +320,23 @@ func (s *Service) revokeSession(ctx context.Context, sessionID, userID, reason s
 		Updates(map[string]any{"revoked_at": now, "revoke_reason": reason}).Error; err != nil {
 		return fmt.Errorf("auth: revoke session: %w", err)
 	}
-	s.MarkRevoked(Revocation{SessionID: sessionID, UserID: userID, Reason: reason})
+	r := Revocation{SessionID: sessionID, UserID: userID, Reason: reason}
+	s.Remember(r)
+	s.mu.RLock()
+	obs := s.observers
+	s.mu.RUnlock()
+	for _, fn := range obs {
+		fn(r)
+	}
 	return nil
 }
 
-// MarkRevoked records that a session ended, so its access tokens stop
-// working at once, and tells the observers. Other replicas call it when the
-// bus reports a revocation made elsewhere.
-func (s *Service) MarkRevoked(r Revocation) {
+// Remember records that a session ended, so its access tokens stop working
+// at once on this replica. Other replicas call it when the bus reports a
+// revocation made elsewhere; it does not call the observers.
+func (s *Service) Remember(r Revocation) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	now := s.now()
 	s.revoked[r.SessionID] = now.Add(s.cfg.AccessTTL + time.Minute)
 	for id, until := range s.revoked {
@@ -336,14 +344,10 @@ func (s *Service) MarkRevoked(r Revocation) {
 			delete(s.revoked, id)
 		}
 	}
-	obs := s.observers
-	s.mu.Unlock()
-	for _, fn := range obs {
-		fn(r)
-	}
 }
 
-// OnRevoke registers fn to run after each session revocation.
+// OnRevoke registers fn to run after each session revocation made by this
+// replica.
 func (s *Service) OnRevoke(fn func(Revocation)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

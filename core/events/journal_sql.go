@@ -1,0 +1,339 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// SQLJournal keeps events in the database. One writer goroutine owns all
+// appends: it takes every request queued while the previous transaction
+// committed and writes them in one transaction (group commit), numbering
+// each organization's events from the org_streams row it updates in that
+// same transaction. The database is thus the one authority for sequence
+// numbers, and one fsync covers many events.
+type SQLJournal struct {
+	db    *gorm.DB
+	reqs  chan *appendReq
+	stop  chan struct{}
+	done  chan struct{}
+	mu    sync.RWMutex
+	tails []func(Event)
+	now   func() time.Time
+}
+
+type appendReq struct {
+	ctx    context.Context
+	orgID  string
+	drafts []Draft
+	out    []Event
+	err    error
+	done   chan struct{}
+}
+
+// maxGroup bounds the events written in one transaction.
+const maxGroup = 2000
+
+// NewSQLJournal starts the writer over db.
+func NewSQLJournal(db *gorm.DB) *SQLJournal {
+	j := &SQLJournal{db: db, reqs: make(chan *appendReq, 1024), stop: make(chan struct{}), done: make(chan struct{}), now: time.Now}
+	go j.writer()
+	return j
+}
+
+type eventRow struct {
+	OrgID        string
+	Seq          uint64
+	PrevSeq      uint64
+	ID           string
+	Type         string
+	Source       string
+	TargetUserID string
+	Data         string
+	CreatedAt    time.Time
+}
+
+func (eventRow) TableName() string { return "events" }
+
+func (r *eventRow) event() Event {
+	return Event{ID: r.ID, OrgID: r.OrgID, Seq: r.Seq, Prev: r.PrevSeq, Type: r.Type, Time: r.CreatedAt.UTC(),
+		Source: r.Source, Target: r.TargetUserID, Data: []byte(r.Data)}
+}
+
+// Append implements Journal.
+func (j *SQLJournal) Append(ctx context.Context, orgID string, drafts []Draft) ([]Event, error) {
+	if len(drafts) == 0 {
+		return nil, nil
+	}
+	r := &appendReq{ctx: ctx, orgID: orgID, drafts: drafts, done: make(chan struct{})}
+	select {
+	case j.reqs <- r:
+	case <-j.stop:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// Once queued, the request is written or failed by the writer; waiting
+	// for it (rather than for ctx) means a caller that gave up can never
+	// believe an event was lost when it was in fact stored.
+	select {
+	case <-r.done:
+		return r.out, r.err
+	case <-j.done:
+		// The writer stopped; it may have taken r first.
+		select {
+		case <-r.done:
+			return r.out, r.err
+		default:
+			return nil, ErrClosed
+		}
+	}
+}
+
+func (j *SQLJournal) writer() {
+	defer close(j.done)
+	for {
+		var first *appendReq
+		select {
+		case first = <-j.reqs:
+		case <-j.stop:
+			j.failQueued()
+			return
+		}
+		batch := []*appendReq{first}
+		n := len(first.drafts)
+	gather:
+		for n < maxGroup {
+			select {
+			case r := <-j.reqs:
+				batch = append(batch, r)
+				n += len(r.drafts)
+			default:
+				break gather
+			}
+		}
+		if err := j.write(batch); err != nil && len(batch) > 1 {
+			// One bad request (an organization deleted meanwhile) must not
+			// fail the others: write them one by one.
+			for _, r := range batch {
+				r.err = j.write([]*appendReq{r})
+			}
+		} else if err != nil {
+			batch[0].err = err
+		}
+		for _, r := range batch {
+			if r.err == nil {
+				j.deliver(r.out)
+			}
+			close(r.done)
+		}
+	}
+}
+
+func (j *SQLJournal) failQueued() {
+	for {
+		select {
+		case r := <-j.reqs:
+			r.err = ErrClosed
+			close(r.done)
+		default:
+			return
+		}
+	}
+}
+
+// write stores a group of requests in one transaction and numbers them.
+func (j *SQLJournal) write(batch []*appendReq) error {
+	now := j.now().UTC()
+	err := j.db.Transaction(func(tx *gorm.DB) error {
+		var rows []eventRow
+		for _, r := range batch {
+			last, err := reserve(tx, r.orgID, uint64(len(r.drafts)))
+			if err != nil {
+				return err
+			}
+			seq := last - uint64(len(r.drafts))
+			r.out = make([]Event, len(r.drafts))
+			for i, d := range r.drafts {
+				seq++
+				e := Event{ID: uuid.Must(uuid.NewV7()).String(), OrgID: r.orgID, Seq: seq, Prev: seq - 1,
+					Type: d.Type, Time: now, Source: d.Source, Target: d.Target, Data: d.Data}
+				r.out[i] = e
+				rows = append(rows, eventRow{OrgID: e.OrgID, Seq: e.Seq, PrevSeq: e.Prev, ID: e.ID, Type: e.Type,
+					Source: e.Source, TargetUserID: e.Target, Data: string(e.Data), CreatedAt: now})
+			}
+		}
+		return tx.CreateInBatches(rows, 200).Error
+	})
+	if err != nil {
+		for _, r := range batch {
+			r.out = nil
+		}
+		return fmt.Errorf("events: append: %w", err)
+	}
+	return nil
+}
+
+// reserve advances the organization's last sequence by n inside tx and
+// returns the new last sequence, creating the stream row on first use.
+func reserve(tx *gorm.DB, orgID string, n uint64) (uint64, error) {
+	var last []uint64
+	if err := tx.Raw(`UPDATE org_streams SET last_seq = last_seq + ? WHERE org_id = ? RETURNING last_seq`, n, orgID).
+		Scan(&last).Error; err != nil {
+		return 0, err
+	}
+	if len(last) == 1 {
+		return last[0], nil
+	}
+	if err := tx.Exec(`INSERT INTO org_streams (org_id, last_seq, pruned_seq, epoch) VALUES (?, ?, 0, ?)`,
+		orgID, n, uuid.Must(uuid.NewV7()).String()).Error; err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+func (j *SQLJournal) deliver(evs []Event) {
+	j.mu.RLock()
+	tails := j.tails
+	j.mu.RUnlock()
+	for _, e := range evs {
+		for _, fn := range tails {
+			fn(e)
+		}
+	}
+}
+
+// Tail implements Journal.
+func (j *SQLJournal) Tail(fn func(Event)) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.tails = append(j.tails, fn)
+}
+
+type streamRow struct {
+	LastSeq   uint64
+	PrunedSeq uint64
+	Epoch     string
+}
+
+// stream reads (creating if needed) the organization's stream row.
+func (j *SQLJournal) stream(ctx context.Context, orgID string) (streamRow, error) {
+	var rows []streamRow
+	q := `SELECT last_seq, pruned_seq, epoch FROM org_streams WHERE org_id = ?`
+	if err := j.db.WithContext(ctx).Raw(q, orgID).Scan(&rows).Error; err != nil {
+		return streamRow{}, fmt.Errorf("events: head: %w", err)
+	}
+	if len(rows) == 1 {
+		return rows[0], nil
+	}
+	if err := j.db.WithContext(ctx).Exec(`INSERT INTO org_streams (org_id, last_seq, pruned_seq, epoch) VALUES (?, 0, 0, ?) ON CONFLICT (org_id) DO NOTHING`,
+		orgID, uuid.Must(uuid.NewV7()).String()).Error; err != nil {
+		return streamRow{}, fmt.Errorf("events: head: %w", err)
+	}
+	if err := j.db.WithContext(ctx).Raw(q, orgID).Scan(&rows).Error; err != nil || len(rows) != 1 {
+		return streamRow{}, fmt.Errorf("events: head: %v", errors.Join(err, errors.New("no stream row")))
+	}
+	return rows[0], nil
+}
+
+// Head implements Journal.
+func (j *SQLJournal) Head(ctx context.Context, orgID string) (Head, error) {
+	s, err := j.stream(ctx, orgID)
+	return Head{Seq: s.LastSeq, Epoch: s.Epoch}, err
+}
+
+// Since implements Journal.
+func (j *SQLJournal) Since(ctx context.Context, orgID string, after uint64, limit int) ([]Event, Head, error) {
+	s, err := j.stream(ctx, orgID)
+	if err != nil {
+		return nil, Head{}, err
+	}
+	head := Head{Seq: s.LastSeq, Epoch: s.Epoch}
+	if after > s.LastSeq || after < s.PrunedSeq {
+		return nil, head, ErrHistoryGap
+	}
+	var rows []eventRow
+	if err := j.db.WithContext(ctx).Where("org_id = ? AND seq > ?", orgID, after).
+		Order("seq").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, head, fmt.Errorf("events: read: %w", err)
+	}
+	out := make([]Event, len(rows))
+	for i := range rows {
+		out[i] = rows[i].event()
+	}
+	return out, head, nil
+}
+
+// Prune implements Journal.
+func (j *SQLJournal) Prune(ctx context.Context, keep int, maxAge time.Duration) (int, error) {
+	total := 0
+	db := j.db.WithContext(ctx)
+	if maxAge > 0 {
+		cutoff := j.now().UTC().Add(-maxAge)
+		var old []struct {
+			OrgID string
+			Max   uint64
+		}
+		if err := db.Raw(`SELECT org_id, MAX(seq) AS max FROM events WHERE created_at < ? GROUP BY org_id`, cutoff).Scan(&old).Error; err != nil {
+			return 0, fmt.Errorf("events: prune: %w", err)
+		}
+		for _, o := range old {
+			n, err := j.pruneThrough(db, o.OrgID, o.Max)
+			if err != nil {
+				return total, err
+			}
+			total += n
+		}
+	}
+	if keep > 0 {
+		var over []struct {
+			OrgID   string
+			LastSeq uint64
+		}
+		if err := db.Raw(`SELECT org_id, last_seq FROM org_streams WHERE last_seq - pruned_seq > ?`, keep).Scan(&over).Error; err != nil {
+			return total, fmt.Errorf("events: prune: %w", err)
+		}
+		for _, o := range over {
+			n, err := j.pruneThrough(db, o.OrgID, o.LastSeq-uint64(keep))
+			if err != nil {
+				return total, err
+			}
+			total += n
+		}
+	}
+	return total, nil
+}
+
+// pruneThrough removes an organization's events up to and including seq,
+// and records that history now starts after it.
+func (j *SQLJournal) pruneThrough(db *gorm.DB, orgID string, seq uint64) (int, error) {
+	var n int64
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`UPDATE org_streams SET pruned_seq = ? WHERE org_id = ? AND pruned_seq < ?`, seq, orgID, seq).Error; err != nil {
+			return err
+		}
+		res := tx.Exec(`DELETE FROM events WHERE org_id = ? AND seq <= ?`, orgID, seq)
+		n = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("events: prune: %w", err)
+	}
+	return int(n), nil
+}
+
+// Close implements Journal: queued appends fail, the writer stops.
+func (j *SQLJournal) Close() error {
+	select {
+	case <-j.stop:
+	default:
+		close(j.stop)
+	}
+	<-j.done
+	return nil
+}
