@@ -29,6 +29,7 @@ import (
 	"github.com/switchyard/switchyard/core/config"
 	"github.com/switchyard/switchyard/core/events"
 	"github.com/switchyard/switchyard/core/httpapi"
+	"github.com/switchyard/switchyard/core/hub"
 	"github.com/switchyard/switchyard/core/rbac"
 	"github.com/switchyard/switchyard/core/store"
 	"github.com/switchyard/switchyard/tenants"
@@ -56,6 +57,7 @@ type App struct {
 	Bus      events.Bus
 	Journal  events.Journal
 	Events   *events.Service
+	Hub      *hub.Hub
 	API      *httpapi.API
 
 	metricsSrv *http.Server
@@ -134,9 +136,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err := a.wireChanges(); err != nil {
 		return nil, err
 	}
+	a.Hub = a.newHub()
+	a.announceChanges()
 	a.API = httpapi.New(httpapi.Deps{
 		Config: cfg, Log: log, DB: db, Auth: a.Auth, Tenants: a.Tenants, Resolver: a.Resolver,
-		RBAC: a.RBAC, Registry: a.Registry, Web: opts.Web,
+		RBAC: a.RBAC, Registry: a.Registry, Web: opts.Web, Events: a.Events, Hub: a.Hub,
 	})
 
 	bg, cancel := context.WithCancel(context.Background())
@@ -197,6 +201,10 @@ func (a *App) RunListener(ctx context.Context, ln net.Listener) error {
 func (a *App) Shutdown(ctx context.Context) error {
 	a.Log.Info("shutting down")
 	var errs []error
+	// Sockets first: clients are told to go elsewhere (1001) and resume.
+	if err := a.Hub.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("hub: %w", err))
+	}
 	if err := a.API.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("http: %w", err))
 	}
@@ -210,6 +218,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 // Close stops background work and releases the journal, the bus and the
 // database.
 func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = a.Hub.Shutdown(ctx)
 	a.background()
 	<-a.bgDone
 	return errors.Join(a.Journal.Close(), a.Bus.Close(), a.DB.Close())

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -41,6 +42,8 @@ type Service struct {
 
 	mu           sync.RWMutex
 	revoked      map[string]time.Time // session id -> when its access tokens have all expired
+	usedTickets  map[string]int64     // ticket nonce -> expiry (unix seconds)
+	ticketKey    []byte
 	observers    []func(Revocation)
 	keyObservers []func(KeyChange)
 }
@@ -115,7 +118,12 @@ func NewService(db *gorm.DB, cfg Config, grants KeyGrants) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, cfg: cfg, tokens: tok, hasher: h, grants: grants, revoked: map[string]time.Time{}}, nil
+	// Tickets are signed with a key derived from the token secret, so the
+	// two kinds of credential can never be mistaken for each other.
+	mac := hmac.New(sha256.New, cfg.Secret)
+	mac.Write([]byte("switchyard websocket tickets"))
+	return &Service{db: db, cfg: cfg, tokens: tok, hasher: h, grants: grants, revoked: map[string]time.Time{},
+		usedTickets: map[string]int64{}, ticketKey: mac.Sum(nil)}, nil
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }

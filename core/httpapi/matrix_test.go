@@ -17,18 +17,25 @@ import (
 // that a change to either shows up as a failure. A route missing from it
 // fails the test.
 var minRole = map[string]string{
-	"GET /orgs/:org":                     "viewer",
-	"PATCH /orgs/:org":                   "admin",
-	"DELETE /orgs/:org":                  "owner",
-	"GET /orgs/:org/members":             "viewer",
-	"PATCH /orgs/:org/members/:user_id":  "admin",
-	"DELETE /orgs/:org/members/:user_id": "admin",
-	"POST /orgs/:org/invitations":        "admin",
-	"GET /orgs/:org/invitations":         "admin",
-	"DELETE /orgs/:org/invitations/:id":  "admin",
-	"GET /orgs/:org/api-keys":            "admin",
-	"POST /orgs/:org/api-keys":           "admin",
-	"DELETE /orgs/:org/api-keys/:id":     "admin",
+	"GET /orgs/:org":                         "viewer",
+	"PATCH /orgs/:org":                       "admin",
+	"DELETE /orgs/:org":                      "owner",
+	"GET /orgs/:org/members":                 "viewer",
+	"PATCH /orgs/:org/members/:user_id":      "admin",
+	"DELETE /orgs/:org/members/:user_id":     "admin",
+	"POST /orgs/:org/invitations":            "admin",
+	"GET /orgs/:org/invitations":             "admin",
+	"DELETE /orgs/:org/invitations/:id":      "admin",
+	"GET /orgs/:org/api-keys":                "admin",
+	"POST /orgs/:org/api-keys":               "admin",
+	"DELETE /orgs/:org/api-keys/:id":         "admin",
+	"GET /orgs/:org/events":                  "viewer",
+	"POST /orgs/:org/events":                 "admin",
+	"GET /orgs/:org/notifications":           "viewer",
+	"POST /orgs/:org/notifications/read-all": "viewer",
+	"POST /orgs/:org/notifications/:id/read": "viewer",
+	"GET /orgs/:org/activity":                "viewer",
+	"POST /orgs/:org/ws-ticket":              "viewer",
 }
 
 var roleRank = map[string]int{"viewer": 1, "member": 2, "admin": 3, "owner": 4}

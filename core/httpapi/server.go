@@ -17,6 +17,8 @@ import (
 
 	"github.com/switchyard/switchyard/core/auth"
 	"github.com/switchyard/switchyard/core/config"
+	"github.com/switchyard/switchyard/core/events"
+	"github.com/switchyard/switchyard/core/hub"
 	"github.com/switchyard/switchyard/core/rbac"
 	"github.com/switchyard/switchyard/core/store"
 	"github.com/switchyard/switchyard/tenants"
@@ -34,6 +36,8 @@ type Deps struct {
 	Tenants  *tenants.Service
 	Resolver *tenants.Resolver
 	RBAC     *rbac.Authorizer
+	Events   *events.Service
+	Hub      *hub.Hub
 	Registry *prometheus.Registry
 	// Web is the built dashboard (index.html at its root); nil serves a
 	// note that the dashboard was not built.
@@ -59,6 +63,8 @@ type API struct {
 	acctLimit *auth.Throttle
 	started   time.Time
 
+	wsPool *sync.Pool
+
 	openapiOnce sync.Once
 	openapiDoc  []byte
 	openapiErr  error
@@ -66,7 +72,7 @@ type API struct {
 
 // New builds the API with every route bound.
 func New(d Deps) *API {
-	a := &API{d: d, resolver: d.Resolver, started: time.Now()}
+	a := &API{d: d, resolver: d.Resolver, started: time.Now(), wsPool: &sync.Pool{}}
 	a.metrics = newHTTPMetrics(d.Registry)
 	a.ipLimit = auth.NewThrottle(d.Config.LoginPerIP, time.Minute/time.Duration(d.Config.LoginPerIP), 100_000)
 	a.acctLimit = auth.NewThrottle(d.Config.LoginPerAccount, 15*time.Minute/time.Duration(d.Config.LoginPerAccount), 100_000)
@@ -106,6 +112,8 @@ func New(d Deps) *API {
 	a.bindInvitations(a.routes)
 	a.bindAPIKeys(a.routes)
 	a.bindAdmin(a.routes)
+	a.bindEvents(a.routes)
+	a.bindRealtime(a.routes)
 	app.Get("/api/openapi.json", a.serveOpenAPI)
 	a.bindWeb(app)
 	// Unknown API paths (in any letter case) answer JSON, never the dashboard.

@@ -1,0 +1,96 @@
+package auth
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// Ticket is what a WebSocket ticket vouches for: one user, in one session,
+// connecting to one organization, once, soon.
+type Ticket struct {
+	UserID    string `json:"u"`
+	SessionID string `json:"s"`
+	OrgID     string `json:"o"`
+	Expires   int64  `json:"e"`
+	Nonce     string `json:"n"`
+}
+
+// TicketTTL is how long a ticket may wait before it is used.
+const TicketTTL = 30 * time.Second
+
+// IssueTicket returns a single-use ticket for opening the organization's
+// socket. Tickets are signed, so any replica can check one; an access token
+// never has to go in a URL.
+func (s *Service) IssueTicket(userID, sessionID, orgID string) (string, time.Duration, error) {
+	var n [16]byte
+	if _, err := rand.Read(n[:]); err != nil {
+		return "", 0, err
+	}
+	t := Ticket{UserID: userID, SessionID: sessionID, OrgID: orgID,
+		Expires: s.now().Add(TicketTTL).Unix(), Nonce: hex.EncodeToString(n[:])}
+	payload, err := json.Marshal(t)
+	if err != nil {
+		return "", 0, err
+	}
+	body := base64.RawURLEncoding.EncodeToString(payload)
+	return body + "." + s.ticketMAC(body), TicketTTL, nil
+}
+
+func (s *Service) ticketMAC(body string) string {
+	m := hmac.New(sha256.New, s.ticketKey)
+	m.Write([]byte(body))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// RedeemTicket checks a ticket's signature and expiry, that its session is
+// not revoked, and that it was not used before; then it is used up.
+func (s *Service) RedeemTicket(raw string) (*Ticket, error) {
+	if len(raw) > 1024 {
+		return nil, ErrTokenInvalid
+	}
+	body, mac, ok := strings.Cut(raw, ".")
+	if !ok || !hmac.Equal([]byte(mac), []byte(s.ticketMAC(body))) {
+		return nil, ErrTokenInvalid
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(body)
+	if err != nil {
+		return nil, ErrTokenInvalid
+	}
+	var t Ticket
+	if err := json.Unmarshal(payload, &t); err != nil || t.Nonce == "" {
+		return nil, ErrTokenInvalid
+	}
+	now := s.now()
+	if now.Unix() > t.Expires {
+		return nil, ErrTokenInvalid
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, revoked := s.revoked[t.SessionID]; revoked {
+		return nil, ErrTokenInvalid
+	}
+	if _, used := s.usedTickets[t.Nonce]; used {
+		return nil, ErrTokenInvalid
+	}
+	for n, exp := range s.usedTickets {
+		if now.Unix() > exp {
+			delete(s.usedTickets, n)
+		}
+	}
+	s.usedTickets[t.Nonce] = t.Expires
+	return &t, nil
+}
+
+// IsRevoked reports whether a session ended early (logout, replay).
+func (s *Service) IsRevoked(sessionID string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.revoked[sessionID]
+	return ok
+}
