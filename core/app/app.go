@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -60,6 +61,7 @@ type App struct {
 	Hub      *hub.Hub
 	API      *httpapi.API
 
+	nc         *nats.Conn
 	metricsSrv *http.Server
 	background context.CancelFunc
 	bgDone     chan struct{}
@@ -128,8 +130,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		collectors.NewDBStatsCollector(db.SQL(), "switchyard"),
 	)
 
-	a.Bus = events.NewMemoryBus()
-	a.Journal = events.NewSQLJournal(db.DB)
+	if err := a.openEvents(ctx); err != nil {
+		return nil, err
+	}
 	a.Events = events.NewService(a.Journal, db.DB, events.Config{
 		RatePerSec: a.eventQuota,
 	}, log.With("component", "events"), a.Registry)
@@ -141,6 +144,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	a.API = httpapi.New(httpapi.Deps{
 		Config: cfg, Log: log, DB: db, Auth: a.Auth, Tenants: a.Tenants, Resolver: a.Resolver,
 		RBAC: a.RBAC, Registry: a.Registry, Web: opts.Web, Events: a.Events, Hub: a.Hub,
+		Ready: a.readyChecks(),
 	})
 
 	bg, cancel := context.WithCancel(context.Background())
@@ -223,7 +227,52 @@ func (a *App) Close() error {
 	_ = a.Hub.Shutdown(ctx)
 	a.background()
 	<-a.bgDone
-	return errors.Join(a.Journal.Close(), a.Bus.Close(), a.DB.Close())
+	err := errors.Join(a.Journal.Close(), a.Bus.Close())
+	if a.nc != nil {
+		a.nc.Close()
+	}
+	return errors.Join(err, a.DB.Close())
+}
+
+// openEvents picks the journal and the bus: the database and an in-process
+// bus on one node, JetStream and NATS subjects when replicas share NATS.
+func (a *App) openEvents(ctx context.Context) error {
+	if a.Config.NATSURL == "" {
+		a.Bus = events.NewMemoryBus()
+		a.Journal = events.NewSQLJournal(a.DB.DB)
+		return nil
+	}
+	nc, err := nats.Connect(a.Config.NATSURL, nats.Name("switchyard"), nats.MaxReconnects(-1),
+		nats.ReconnectWait(500*time.Millisecond), nats.Timeout(5*time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			a.Log.Warn("NATS disconnected; reconnecting", "error", err)
+		}),
+		nats.ReconnectHandler(func(*nats.Conn) { a.Log.Info("NATS reconnected") }))
+	if err != nil {
+		return fmt.Errorf("connect to NATS: %w", err)
+	}
+	j, err := events.NewJetStreamJournal(ctx, nc, events.JetStreamOptions{
+		Stream: a.Config.NATSStream, Prefix: a.Config.NATSPrefix,
+	}, a.Log.With("component", "journal"))
+	if err != nil {
+		nc.Close()
+		return err
+	}
+	a.nc, a.Journal, a.Bus = nc, j, events.NewNATSBus(nc, a.Config.NATSPrefix)
+	return nil
+}
+
+// readyChecks are the components /readyz asks about besides the database.
+func (a *App) readyChecks() []httpapi.ReadyCheck {
+	if a.nc == nil {
+		return nil
+	}
+	return []httpapi.ReadyCheck{{Name: "nats", Check: func(context.Context) error {
+		if s := a.nc.Status(); s != nats.CONNECTED {
+			return fmt.Errorf("NATS is %s", s)
+		}
+		return nil
+	}}}
 }
 
 // jwtSecret returns the configured secret, or the one kept in the data

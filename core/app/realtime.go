@@ -94,6 +94,12 @@ func (a *App) announceChanges() {
 			act["action"], act["user_id"], act["user_name"], act["previous_role"] = "member.removed", c.UserID, name(c.UserID), c.PreviousRole
 		case tenants.OrgUpdated:
 			act["action"] = "org.updated"
+		case tenants.OrgDeleted:
+			// Only the replica that deleted the organization drops its history.
+			if err := a.Journal.DropOrg(ctx, c.OrgID); err != nil {
+				a.Log.Warn("history of a deleted organization not dropped", "error", err)
+			}
+			return
 		default:
 			return
 		}

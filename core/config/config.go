@@ -34,6 +34,10 @@ type Config struct {
 	DatabaseURL string `env:"DATABASE_URL" flag:"database-url" help:"database URL (empty: SQLite in the data dir)"`
 	// NATSURL empty means the in-process event bus (one replica).
 	NATSURL string `env:"NATS_URL" flag:"nats-url" help:"NATS URL (empty: in-process bus)"`
+	// NATSStream and NATSPrefix name the JetStream stream and the subject
+	// prefix, so several platforms can share one NATS.
+	NATSStream string `env:"NATS_STREAM" envDefault:"SWITCHYARD_EVENTS" flag:"nats-stream" help:"JetStream stream of the event journal"`
+	NATSPrefix string `env:"NATS_PREFIX" envDefault:"switchyard" flag:"nats-prefix" help:"NATS subject prefix"`
 	// PluginDir holds plugin binaries found at start; empty means DataDir/plugins.
 	PluginDir string `env:"PLUGIN_DIR" flag:"plugin-dir" help:"plugin directory (empty: DATA_DIR/plugins)"`
 	// Catalog is a directory or http(s) URL holding catalog.json.

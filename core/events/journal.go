@@ -27,6 +27,8 @@ type Journal interface {
 	// Prune applies retention: at most keep events per organization, none
 	// older than maxAge. It returns how many it removed.
 	Prune(ctx context.Context, keep int, maxAge time.Duration) (int, error)
+	// DropOrg removes a deleted organization's history.
+	DropOrg(ctx context.Context, orgID string) error
 	// Close stops the journal; pending appends fail with ErrClosed.
 	Close() error
 }

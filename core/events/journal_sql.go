@@ -327,6 +327,10 @@ func (j *SQLJournal) pruneThrough(db *gorm.DB, orgID string, seq uint64) (int, e
 	return int(n), nil
 }
 
+// DropOrg implements Journal: the organization's rows go with it (the
+// schema cascades the deletion).
+func (j *SQLJournal) DropOrg(context.Context, string) error { return nil }
+
 // Close implements Journal: queued appends fail, the writer stops.
 func (j *SQLJournal) Close() error {
 	select {

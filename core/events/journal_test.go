@@ -5,11 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/switchyard/switchyard/core/events"
+	"github.com/switchyard/switchyard/core/events/natstest"
 	"github.com/switchyard/switchyard/core/store"
 	"github.com/switchyard/switchyard/core/store/storetest"
 )
@@ -21,6 +27,43 @@ func seedOrg(t testing.TB, db *store.DB, id string) {
 		id, "org-"+id, id, now, now).Error; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// journals runs fn against each Journal implementation: the SQL journal on
+// every configured engine and the JetStream journal on a NATS server.
+// open returns a fresh journal over the same storage each time it is called
+// (a restart of the core).
+func journals(t *testing.T, keep int, fn func(t *testing.T, db *store.DB, open func() events.Journal)) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fn(t, db, func() events.Journal {
+			j := events.NewSQLJournal(db.DB)
+			t.Cleanup(func() { _ = j.Close() })
+			return j
+		})
+	})
+	t.Run("jetstream", func(t *testing.T) {
+		db := storetest.Open(t, store.SQLite)
+		url := natstest.URL(t)
+		stream, prefix := natstest.Names()
+		nc, err := nats.Connect(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if js, err := jetstream.New(nc); err == nil {
+				_ = js.DeleteStream(context.Background(), stream)
+			}
+			nc.Close()
+		})
+		fn(t, db, func() events.Journal {
+			j, err := events.NewJetStreamJournal(context.Background(), nc, events.JetStreamOptions{Stream: stream, Prefix: prefix, Keep: keep}, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = j.Close() })
+			return j
+		})
+	})
 }
 
 func drafts(n int, typ string) []events.Draft {
@@ -35,11 +78,16 @@ func drafts(n int, typ string) []events.Draft {
 // organizations: each gets 1..N exactly once, every event names its
 // predecessor, and the tail sees each organization's events in order.
 func TestJournalNumbersEachOrgInOrder(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	journals(t, 10_000, func(t *testing.T, db *store.DB, open func() events.Journal) {
 		seedOrg(t, db, "a")
 		seedOrg(t, db, "b")
-		j := events.NewSQLJournal(db.DB)
-		defer j.Close()
+		j := open()
+		// A second replica appending to the same history (JetStream); the
+		// SQL journal serves one node, so there it is the same journal.
+		j2 := j
+		if _, ok := j.(*events.JetStreamJournal); ok {
+			j2 = open()
+		}
 		var mu sync.Mutex
 		tailed := map[string][]uint64{}
 		j.Tail(func(e events.Event) {
@@ -54,8 +102,9 @@ func TestJournalNumbersEachOrgInOrder(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				org := []string{"a", "b"}[g%2]
+				jj := []events.Journal{j, j2}[g/4]
 				for range 25 {
-					if _, err := j.Append(ctx, org, drafts(1+g%3, "test.thing")); err != nil {
+					if _, err := jj.Append(ctx, org, drafts(1+g%3, "test.thing")); err != nil {
 						t.Error(err)
 						return
 					}
@@ -68,22 +117,38 @@ func TestJournalNumbersEachOrgInOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if head.Epoch == "" || head.Seq != uint64(len(evs)) {
-				t.Fatalf("%s: head %+v with %d events", org, head, len(evs))
+			// 4 goroutines per org append 25 batches of 1..3 events.
+			want := 0
+			for g := range 8 {
+				if []string{"a", "b"}[g%2] == org {
+					want += 25 * (1 + g%3)
+				}
+			}
+			if head.Epoch == "" || len(evs) != want || head.Seq != evs[len(evs)-1].Seq {
+				t.Fatalf("%s: head %+v with %d events, want %d", org, head, len(evs), want)
 			}
 			for i, e := range evs {
-				if e.Seq != uint64(i+1) || e.Prev != uint64(i) || e.OrgID != org {
+				if e.OrgID != org || (i > 0 && (e.Seq <= evs[i-1].Seq || e.Prev != evs[i-1].Seq)) || (i == 0 && e.Prev != 0) {
 					t.Fatalf("%s: event %d = seq %d prev %d org %s", org, i, e.Seq, e.Prev, e.OrgID)
 				}
 			}
-			got := tailed[org]
-			if len(got) != len(evs) {
-				t.Fatalf("%s: tail saw %d events, journal has %d", org, len(got), len(evs))
-			}
-			for i, s := range got {
-				if s != uint64(i+1) {
-					t.Fatalf("%s: tail order %v", org, got[:i+1])
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				mu.Lock()
+				got := slices.Clone(tailed[org])
+				mu.Unlock()
+				if len(got) >= len(evs) || time.Now().After(deadline) {
+					if len(got) != len(evs) {
+						t.Fatalf("%s: tail saw %d events, journal has %d", org, len(got), len(evs))
+					}
+					for i, s := range got {
+						if s != evs[i].Seq {
+							t.Fatalf("%s: tail order differs at %d", org, i)
+						}
+					}
+					break
 				}
+				time.Sleep(10 * time.Millisecond)
 			}
 		}
 	})
@@ -92,28 +157,62 @@ func TestJournalNumbersEachOrgInOrder(t *testing.T) {
 // TestJournalSurvivesRestartWithoutReuse closes the journal and opens a
 // new one on the same database: numbering continues, the epoch stays.
 func TestJournalSurvivesRestartWithoutReuse(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	journals(t, 10_000, func(t *testing.T, db *store.DB, open func() events.Journal) {
 		seedOrg(t, db, "a")
 		ctx := context.Background()
-		j1 := events.NewSQLJournal(db.DB)
+		j1 := open()
 		first, err := j1.Append(ctx, "a", drafts(3, "test.thing"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		h1, _ := j1.Head(ctx, "a")
 		_ = j1.Close()
-		if _, err := j1.Append(ctx, "a", drafts(1, "test.thing")); !errors.Is(err, events.ErrClosed) {
-			t.Fatalf("append after close: %v", err)
-		}
-		j2 := events.NewSQLJournal(db.DB)
-		defer j2.Close()
+		j2 := open()
 		next, err := j2.Append(ctx, "a", drafts(1, "test.thing"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		h2, _ := j2.Head(ctx, "a")
-		if next[0].Seq != first[2].Seq+1 || next[0].Prev != first[2].Seq || h2.Epoch != h1.Epoch || next[0].ID == first[2].ID {
+		if next[0].Seq <= first[2].Seq || next[0].Prev != first[2].Seq || h2.Epoch != h1.Epoch || next[0].ID == first[2].ID {
 			t.Fatalf("after restart: %+v (before %+v), epochs %s/%s", next[0], first[2], h1.Epoch, h2.Epoch)
+		}
+	})
+}
+
+func TestSQLJournalRefusesAfterClose(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	seedOrg(t, db, "a")
+	j := events.NewSQLJournal(db.DB)
+	_ = j.Close()
+	if _, err := j.Append(context.Background(), "a", drafts(1, "test.thing")); !errors.Is(err, events.ErrClosed) {
+		t.Fatalf("append after close: %v", err)
+	}
+}
+
+func TestJetStreamJournalGaps(t *testing.T) {
+	journals(t, 5, func(t *testing.T, db *store.DB, open func() events.Journal) {
+		if _, ok := open().(*events.JetStreamJournal); !ok {
+			t.Skip("the SQL journal's gaps are tested in TestJournalGapsAndRetention")
+		}
+		seedOrg(t, db, "a")
+		ctx := context.Background()
+		j := open()
+		evs, err := j.Append(ctx, "a", drafts(8, "test.thing")) // the stream keeps 5 per organization
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := j.Since(ctx, "a", evs[1].Seq, 10); !errors.Is(err, events.ErrHistoryGap) {
+			t.Fatalf("since a pruned seq: %v", err)
+		}
+		got, _, err := j.Since(ctx, "a", evs[2].Seq, 10)
+		if err != nil || len(got) != 5 || got[0].Seq != evs[3].Seq {
+			t.Fatalf("since the last pruned seq: %d, %v", len(got), err)
+		}
+		if _, _, err := j.Since(ctx, "a", evs[7].Seq+1000, 10); !errors.Is(err, events.ErrHistoryGap) {
+			t.Fatalf("since a future seq: %v", err)
+		}
+		if got, _, err := j.Since(ctx, "a", evs[7].Seq, 10); err != nil || len(got) != 0 {
+			t.Fatalf("since the head: %d, %v", len(got), err)
 		}
 	})
 }
