@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -181,7 +182,15 @@ func (a *App) RunListener(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 2)
 	go func() { errc <- a.API.App().Listener(ln) }()
 	if a.Config.MetricsAddr != "" {
-		a.metricsSrv = &http.Server{Addr: a.Config.MetricsAddr, Handler: a.API.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second}
+		// The metrics listener is the operator's: it also serves Go's
+		// profiler, which must never be reachable from the public port.
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", a.API.MetricsHandler())
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		a.metricsSrv = &http.Server{Addr: a.Config.MetricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			if err := a.metricsSrv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("metrics listener: %w", err)

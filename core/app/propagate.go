@@ -126,6 +126,9 @@ func (a *App) applyPolicy(p policyChanged) {
 	if !tenants.ValidSlug(p.Org) {
 		return
 	}
+	if id, ok := rbac.KeyID(p.Subject); ok {
+		a.Auth.ForgetKey(id)
+	}
 	var err error
 	if p.Dropped {
 		err = a.RBAC.ForgetOrg(p.Org)

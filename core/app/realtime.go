@@ -40,6 +40,7 @@ func (a *App) newHub() *hub.Hub {
 			h.DisconnectOrg(orgID, "organization suspended")
 		case tenants.OrgDeleted:
 			h.DisconnectOrg(orgID, "organization deleted")
+			h.Forget(orgID)
 		}
 	})
 	return h

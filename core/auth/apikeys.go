@@ -136,32 +136,73 @@ func (s *Service) RevokeAPIKey(ctx context.Context, orgID, orgSlug, id string) e
 		}
 		return nil
 	})
-	if err == nil && orgID != "" {
-		s.keyChanged(KeyChange{OrgSlug: orgSlug, KeyID: id})
+	if err == nil {
+		s.ForgetKey(id)
+		if orgID != "" {
+			s.keyChanged(KeyChange{OrgSlug: orgSlug, KeyID: id})
+		}
 	}
 	return err
 }
 
-// VerifyAPIKey finds the live key a secret belongs to.
+// keyCacheTTL bounds how long a verified key is trusted without reading
+// the database again. Revocations clear the cache at once on every replica
+// (ForgetKey); the TTL only bounds an expiry's lag.
+const keyCacheTTL = 30 * time.Second
+
+type cachedKey struct {
+	key   APIKey
+	until time.Time
+}
+
+// VerifyAPIKey finds the live key a secret belongs to. Verified keys are
+// remembered for a short while, so a busy backend's calls cost no query.
 func (s *Service) VerifyAPIKey(ctx context.Context, secret string) (*APIKey, error) {
 	if !strings.HasPrefix(secret, APIKeyPrefix) || len(secret) > 128 {
 		return nil, ErrTokenInvalid
 	}
+	hash := hashSecret(secret)
+	now := s.now()
+	s.mu.RLock()
+	c, ok := s.keyCache[hash]
+	s.mu.RUnlock()
+	if ok && now.Before(c.until) && (c.key.ExpiresAt == nil || now.Before(*c.key.ExpiresAt)) {
+		k := c.key
+		return &k, nil
+	}
 	var k APIKey
-	err := s.db.WithContext(ctx).Where("key_hash = ? AND revoked_at IS NULL", hashSecret(secret)).Take(&k).Error
+	err := s.db.WithContext(ctx).Where("key_hash = ? AND revoked_at IS NULL", hash).Take(&k).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrTokenInvalid
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: verify API key: %w", err)
 	}
-	now := s.now()
 	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
 		return nil, ErrTokenInvalid
 	}
 	// Record use at most once a minute, to keep verification a read.
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > time.Minute {
 		_ = s.db.WithContext(ctx).Model(&APIKey{}).Where("id = ?", k.ID).Update("last_used_at", now).Error
+		k.LastUsedAt = &now
 	}
+	s.mu.Lock()
+	if len(s.keyCache) >= 10_000 {
+		s.keyCache = map[string]cachedKey{}
+	}
+	s.keyCache[hash] = cachedKey{key: k, until: now.Add(keyCacheTTL)}
+	s.mu.Unlock()
 	return &k, nil
+}
+
+// ForgetKey drops a key from the verification cache (after a revocation
+// here or on another replica).
+func (s *Service) ForgetKey(keyID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for h, c := range s.keyCache {
+		if c.key.ID == keyID {
+			delete(s.keyCache, h)
+		}
+	}
 }

@@ -43,6 +43,8 @@ type Service struct {
 	mu           sync.RWMutex
 	revoked      map[string]time.Time // session id -> when its access tokens have all expired
 	usedTickets  map[string]int64     // ticket nonce -> expiry (unix seconds)
+	keyCache     map[string]cachedKey // API key hash -> verified key
+	ticketsSwept time.Time
 	ticketKey    []byte
 	observers    []func(Revocation)
 	keyObservers []func(KeyChange)
@@ -123,7 +125,7 @@ func NewService(db *gorm.DB, cfg Config, grants KeyGrants) (*Service, error) {
 	mac := hmac.New(sha256.New, cfg.Secret)
 	mac.Write([]byte("switchyard websocket tickets"))
 	return &Service{db: db, cfg: cfg, tokens: tok, hasher: h, grants: grants, revoked: map[string]time.Time{},
-		usedTickets: map[string]int64{}, ticketKey: mac.Sum(nil)}, nil
+		usedTickets: map[string]int64{}, keyCache: map[string]cachedKey{}, ticketKey: mac.Sum(nil)}, nil
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }

@@ -78,9 +78,14 @@ func (s *Service) RedeemTicket(raw string) (*Ticket, error) {
 	if _, used := s.usedTickets[t.Nonce]; used {
 		return nil, ErrTokenInvalid
 	}
-	for n, exp := range s.usedTickets {
-		if now.Unix() > exp {
-			delete(s.usedTickets, n)
+	// Forget used tickets once they could no longer be presented anyway;
+	// at most every few seconds, so a burst of connects stays linear.
+	if now.Sub(s.ticketsSwept) > 5*time.Second {
+		s.ticketsSwept = now
+		for n, exp := range s.usedTickets {
+			if now.Unix() > exp {
+				delete(s.usedTickets, n)
+			}
 		}
 	}
 	s.usedTickets[t.Nonce] = t.Expires

@@ -112,16 +112,17 @@ var knownTypes = map[string]bool{
 // Known reports whether t is one of the platform's named event types.
 func Known(t string) bool { return knownTypes[t] }
 
-// Activity reports whether events of type t belong in the activity feed
-// (things people did or that happened to them), as opposed to streams of
-// measurements and progress.
+// Activity reports whether events of type t belong in the stored activity
+// feed: things people did or were told (membership changes, notifications,
+// alerts, plugin and file changes, models trained), as opposed to streams of
+// measurements, progress and an organization's own custom events, which
+// stay in the event history only.
 func Activity(t string) bool {
-	switch {
-	case t == SystemMetrics, t == MetricsUpdate, t == AnalyticsUpdate, t == SyncUpdate,
-		strings.HasSuffix(t, ".progress"), t == UserPresence:
-		return false
+	switch t {
+	case UserActivity, Notification, Alert, PluginStatus, PluginUpdate, FileOperation, MLModelUpdate, SystemStatus:
+		return true
 	}
-	return true
+	return false
 }
 
 // Validate checks a draft: type grammar, JSON data (an object or null),

@@ -95,6 +95,10 @@ func (a *API) decide(c *fiber.Ctx) *wsDecision {
 	if a.d.Auth.IsRevoked(t.SessionID) {
 		return refuse(hub.ClosePolicy, "session ended")
 	}
+	if err := a.d.Hub.Prepare(c.UserContext(), org.ID); err != nil {
+		a.d.Log.Error("history head unavailable", "error", err)
+		return refuse(hub.CloseTryLater, "history unavailable; try again")
+	}
 	return &wsDecision{session: hub.Session{OrgID: org.ID, OrgSlug: org.Slug, UserID: t.UserID, SessionID: t.SessionID,
 		SocketQuota: org.Quotas(a.d.Tenants.DefaultQuotas()).Sockets}}
 }

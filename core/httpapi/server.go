@@ -86,7 +86,7 @@ func New(d Deps) *API {
 		ReadTimeout:           d.Config.ReadTimeout,
 		WriteTimeout:          d.Config.WriteTimeout,
 		IdleTimeout:           d.Config.IdleTimeout,
-		ReadBufferSize:        16 * 1024,
+		ReadBufferSize:        4096,
 		ErrorHandler:          errorHandler(d.Log),
 	})
 	a.app = app

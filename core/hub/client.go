@@ -98,7 +98,6 @@ func (c *Client) enqueueLocked(frame []byte) bool {
 	}
 	c.queue = append(c.queue, frame)
 	c.queued += len(frame)
-	c.hub.d.Metrics.out.Inc()
 	if !c.writing {
 		c.writing = true
 		go c.write()
@@ -166,6 +165,10 @@ func (c *Client) closeWith(code int, reason string) {
 		go c.write()
 	}
 	c.mu.Unlock()
+	// Writes carry no deadline (setting one per write costs a syscall's
+	// worth of time); a peer that does not take the close frame within the
+	// write timeout is cut off.
+	time.AfterFunc(c.hub.cfg.WriteTimeout, c.kill)
 }
 
 // kill closes the socket at once.
@@ -215,7 +218,6 @@ func (c *Client) write() {
 			buf = append(buf, f...)
 		}
 		*bp = buf
-		_ = c.conn.SetWriteDeadline(time.Now().Add(c.hub.cfg.WriteTimeout))
 		if _, err := c.conn.Write(buf); err != nil {
 			c.hub.d.Metrics.dropped.WithLabelValues("write_error").Inc()
 			c.kill()

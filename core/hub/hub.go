@@ -108,7 +108,25 @@ type Hub struct {
 
 type shard struct {
 	mu    sync.RWMutex
-	rooms map[string]*room // by organization ID
+	rooms map[string]*room     // by organization ID
+	heads map[string]*orgHead // by organization ID: the newest seq seen
+}
+
+// orgHead is what this replica knows of an organization's history: its
+// epoch and the newest seq the journal's tail delivered. Connections are
+// told it without a query.
+type orgHead struct {
+	epoch string
+	seq   atomic.Uint64
+}
+
+func (o *orgHead) advance(seq uint64) {
+	for {
+		cur := o.seq.Load()
+		if seq <= cur || o.seq.CompareAndSwap(cur, seq) {
+			return
+		}
+	}
 }
 
 // room is one organization's connections on this replica.
@@ -126,6 +144,7 @@ func New(cfg Config, d Deps) *Hub {
 	h := &Hub{cfg: cfg, d: d, stop: make(chan struct{})}
 	for i := range h.shards {
 		h.shards[i].rooms = map[string]*room{}
+		h.shards[i].heads = map[string]*orgHead{}
 	}
 	h.wg.Add(1)
 	go h.heartbeat()
@@ -145,6 +164,9 @@ func (h *Hub) Publish(e events.Event) {
 	start := time.Now()
 	s := h.shardFor(e.OrgID)
 	s.mu.RLock()
+	if hd := s.heads[e.OrgID]; hd != nil {
+		hd.advance(e.Seq)
+	}
 	r := s.rooms[e.OrgID]
 	if r == nil || len(r.clients) == 0 {
 		s.mu.RUnlock()
@@ -159,6 +181,51 @@ func (h *Hub) Publish(e events.Event) {
 	}
 	s.mu.RUnlock()
 	h.d.Metrics.fanout(start, e.Time, delivered)
+}
+
+// Prepare makes sure the hub knows an organization's head of history, so
+// connecting costs no query. Call it before upgrading a connection (on the
+// request's goroutine, not the connection's).
+func (h *Hub) Prepare(ctx context.Context, orgID string) error {
+	s := h.shardFor(orgID)
+	s.mu.RLock()
+	_, ok := s.heads[orgID]
+	s.mu.RUnlock()
+	if ok {
+		return nil
+	}
+	head, err := h.d.Journal.Head(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.heads[orgID]; !ok {
+		hd := &orgHead{epoch: head.Epoch}
+		hd.advance(head.Seq)
+		s.heads[orgID] = hd
+	}
+	return nil
+}
+
+// head is the cached head of an organization (Prepare ran before).
+func (h *Hub) head(orgID string) (events.Head, bool) {
+	s := h.shardFor(orgID)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	hd, ok := s.heads[orgID]
+	if !ok {
+		return events.Head{}, false
+	}
+	return events.Head{Seq: hd.seq.Load(), Epoch: hd.epoch}, true
+}
+
+// Forget drops what the hub knows of an organization (deleted).
+func (h *Hub) Forget(orgID string) {
+	s := h.shardFor(orgID)
+	s.mu.Lock()
+	delete(s.heads, orgID)
+	s.mu.Unlock()
 }
 
 // add registers a connection; it fails when the organization is at quota.

@@ -25,7 +25,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		in: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "switchyard", Subsystem: "ws", Name: "messages_in_total",
 			Help: "Messages received from clients."}),
 		out: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "switchyard", Subsystem: "ws", Name: "messages_out_total",
-			Help: "Frames queued to clients."}),
+			Help: "Event frames queued to clients."}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "switchyard", Subsystem: "ws", Name: "dropped_total",
 			Help: "Connections and messages refused or cut, by reason."}, []string{"reason"}),
 		fanoutDur: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "switchyard", Subsystem: "ws", Name: "fanout_seconds",
@@ -41,7 +41,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-func (m *Metrics) fanout(start, accepted time.Time, _ int) {
+func (m *Metrics) fanout(start, accepted time.Time, delivered int) {
+	m.out.Add(float64(delivered))
 	now := time.Now()
 	m.fanoutDur.Observe(now.Sub(start).Seconds())
 	m.eventAge.Observe(now.Sub(accepted).Seconds())

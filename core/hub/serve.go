@@ -71,21 +71,21 @@ func (h *Hub) Serve(ws *websocket.Conn, s Session) {
 		return nil
 	})
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	head, err := h.d.Journal.Head(ctx, s.OrgID)
-	cancel()
-	if err != nil {
-		h.d.Log.Error("hub: head of history", "error", err)
+	// The head is read after the client joined: every event published from
+	// now on is either counted in it or delivered live (held, then released
+	// past it), never both and never neither.
+	head, ok := h.head(s.OrgID)
+	if !ok {
 		c.closeWith(CloseTryLater, "history unavailable; try again")
 		return
 	}
 	c.enqueue(encodeMessage("connection_status", map[string]any{
 		"status": "connected", "user_id": s.UserID, "org": s.OrgSlug, "seq": head.Seq, "epoch": head.Epoch,
 	}))
-	hold := time.AfterFunc(h.cfg.HoldLive, func() { c.release(0, nil, nil) })
+	hold := time.AfterFunc(h.cfg.HoldLive, func() { c.release(head.Seq, nil, nil) })
 	defer hold.Stop()
 
-	p := &protocol{h: h, c: c, lim: rate.NewLimiter(rate.Limit(h.cfg.InboundRate), int(2*h.cfg.InboundRate)+1), first: true, hold: hold}
+	p := &protocol{h: h, c: c, lim: rate.NewLimiter(rate.Limit(h.cfg.InboundRate), int(2*h.cfg.InboundRate)+1), first: true, hold: hold, status: head.Seq}
 	for {
 		deadline()
 		mt, msg, err := ws.ReadMessage()
@@ -118,7 +118,8 @@ type protocol struct {
 	strikes int
 	first   bool
 	hold    *time.Timer
-	live    bool // live events have flowed since connect
+	status  uint64 // the seq connection_status announced
+	live    bool   // live events have flowed since connect
 }
 
 type inbound struct {
@@ -148,7 +149,7 @@ func (p *protocol) handle(mt int, raw []byte) bool {
 		p.first = false
 		p.hold.Stop()
 		if bad != "" || m.Type != "resume" {
-			p.c.release(0, nil, nil)
+			p.c.release(p.status, nil, nil)
 			p.live = true
 		}
 	}
@@ -245,7 +246,7 @@ func (p *protocol) resume(m inbound) string {
 		return "resume"
 	}
 	failed := func(reason string, head events.Head) {
-		p.c.release(0, [][]byte{encodeMessage("resume_failed", map[string]any{
+		p.c.release(p.status, [][]byte{encodeMessage("resume_failed", map[string]any{
 			"reason": reason, "seq": head.Seq, "epoch": head.Epoch,
 		})}, nil)
 		p.live = true

@@ -298,5 +298,5 @@ func (a *Authorizer) PolicyCount() (p, g int) {
 	return len(ps), len(gs)
 }
 
-// IsKeySubject reports whether subject names an API key.
-func IsKeySubject(subject string) bool { return strings.HasPrefix(subject, keyPrefix) }
+// KeyID returns the API key a policy subject names, if it names one.
+func KeyID(subject string) (string, bool) { return strings.CutPrefix(subject, keyPrefix) }

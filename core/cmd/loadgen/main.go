@@ -4,6 +4,9 @@
 //
 //	loadgen members   authenticated GET /api/v1/orgs/{org}/members with
 //	                  10,000 organizations × 5 members in the policy store
+//	loadgen fanout    WebSocket subscribers across organizations, events
+//	                  through the publish API: delivery rate, latency,
+//	                  losses, isolation, server memory and CPU
 package main
 
 import (
@@ -24,6 +27,8 @@ func main() {
 	switch os.Args[1] {
 	case "members":
 		err = runMembers(ctx, os.Args[2:])
+	case "fanout":
+		err = runFanout(ctx, os.Args[2:])
 	default:
 		usage()
 	}
@@ -34,7 +39,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: loadgen members [flags]")
+	fmt.Fprintln(os.Stderr, "usage: loadgen members|fanout [flags]")
 	flag.PrintDefaults()
 	os.Exit(2)
 }

@@ -22,8 +22,9 @@ type server struct {
 // loadgenSecret signs the tokens loadgen mints for its synthetic users.
 const loadgenSecret = "loadgen-secret-loadgen-secret-loadgen-secret"
 
-func serverEnv(dataDir, addr string) []string {
-	return append(os.Environ(),
+func serverEnv(dataDir, addr string, extra ...string) []string {
+	env := append(os.Environ(), extra...)
+	return append(env,
 		"SWITCHYARD_DATA_DIR="+dataDir,
 		"SWITCHYARD_ADDR="+addr,
 		"SWITCHYARD_JWT_SECRET="+loadgenSecret,
@@ -47,6 +48,11 @@ func migrate(ctx context.Context, bin, dataDir string) error {
 // startServer runs `switchyard serve` on a free loopback port and waits
 // until it is ready.
 func startServer(ctx context.Context, bin, dataDir string) (*server, error) {
+	return startServerEnv(ctx, bin, dataDir, nil)
+}
+
+// startServerEnv is startServer with extra environment variables.
+func startServerEnv(ctx context.Context, bin, dataDir string, extra map[string]string) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -54,7 +60,11 @@ func startServer(ctx context.Context, bin, dataDir string) (*server, error) {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.CommandContext(ctx, bin, "serve")
-	cmd.Env = serverEnv(dataDir, addr)
+	var env []string
+	for k, v := range extra {
+		env = append(env, k+"="+v)
+	}
+	cmd.Env = serverEnv(dataDir, addr, env...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err

@@ -1,0 +1,480 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+	"gorm.io/gorm"
+
+	"github.com/switchyard/switchyard/core/auth"
+	"github.com/switchyard/switchyard/core/rbac"
+	"github.com/switchyard/switchyard/core/store"
+)
+
+// fanoutOpts describe one fan-out measurement.
+type fanoutOpts struct {
+	bin      string
+	orgs     int
+	subs     int
+	rate     int
+	batch    int
+	peak     bool
+	idle     bool
+	slow     int
+	duration time.Duration
+	pubConns int
+	profile  string
+}
+
+// runFanout connects subs sockets spread over orgs organizations, publishes
+// events through the publish API at rate events/s (or as fast as it can
+// with -peak), and reports connections, delivery rate, publish→receive
+// latency, losses, isolation and server cost.
+func runFanout(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("fanout", flag.ExitOnError)
+	var o fanoutOpts
+	fs.StringVar(&o.bin, "bin", "bin/switchyard", "switchyard binary")
+	fs.IntVar(&o.orgs, "orgs", 1, "organizations")
+	fs.IntVar(&o.subs, "subs", 1000, "subscriber sockets in all")
+	fs.IntVar(&o.rate, "rate", 100, "events per second in all (ignored with -peak)")
+	fs.IntVar(&o.batch, "batch", 1, "events per publish call")
+	fs.BoolVar(&o.peak, "peak", false, "publish as fast as the server accepts")
+	fs.BoolVar(&o.idle, "idle", false, "only connect the sockets and measure their memory")
+	fs.IntVar(&o.slow, "slow", 0, "subscribers that stop reading (they should be cut, the others unaffected)")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "publishing time")
+	fs.IntVar(&o.pubConns, "publishers", 4, "concurrent publish connections")
+	fs.StringVar(&o.profile, "profile", "", "write the server's CPU profile of the publishing window to this file")
+	_ = fs.Parse(args)
+	if o.orgs < 1 || o.subs < o.orgs {
+		return errors.New("need at least one subscriber per organization")
+	}
+
+	dir, err := os.MkdirTemp("", "switchyard-loadgen-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := migrate(ctx, o.bin, dir); err != nil {
+		return err
+	}
+	svc, keys, err := seedFanout(ctx, dir, o.orgs)
+	if err != nil {
+		return err
+	}
+	env := map[string]string{
+		"SWITCHYARD_QUOTA_SOCKETS":        strconv.Itoa(o.subs + 10),
+		"SWITCHYARD_QUOTA_EVENTS_PER_SEC": "10000000",
+		"SWITCHYARD_BODY_LIMIT":           "8388608",
+	}
+	metricsAddr := ""
+	if o.profile != "" {
+		metricsAddr = freeAddr()
+		env["SWITCHYARD_METRICS_ADDR"] = metricsAddr
+	}
+	srv, err := startServerEnv(ctx, o.bin, dir, env)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	time.Sleep(500 * time.Millisecond)
+	rss0 := srv.rssKiB()
+
+	// Connect.
+	socks := make([]*subscriber, o.subs)
+	connProf := make(chan error, 1)
+	if o.idle && o.profile != "" {
+		go func() { connProf <- captureProfile(metricsAddr, o.profile+".connect", 3*time.Second) }()
+	} else {
+		connProf <- nil
+	}
+	start := time.Now()
+	var dialErr atomic.Value
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 256)
+	for i := range socks {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			org := i % o.orgs
+			ticket, _, err := svc.IssueTicket(ownerID(org), "loadgen-session", fanoutOrgID(org))
+			if err != nil {
+				dialErr.Store(err)
+				return
+			}
+			w, err := dialWS(srv.addr, "/api/v1/orgs/"+fanoutSlug(org)+"/ws?ticket="+ticket)
+			if err != nil {
+				dialErr.Store(err)
+				return
+			}
+			if _, err := w.next(nil); err != nil { // connection_status
+				dialErr.Store(fmt.Errorf("socket %d: %w", i, err))
+				return
+			}
+			socks[i] = &subscriber{w: w, org: org, slow: i < o.slow}
+		}()
+	}
+	wg.Wait()
+	connectTime := time.Since(start)
+	if err := <-connProf; err != nil {
+		fmt.Println("profile:", err)
+	}
+	if err, _ := dialErr.Load().(error); err != nil {
+		return fmt.Errorf("connecting: %w", err)
+	}
+	// A first message ends each socket's hold on live events.
+	for _, s := range socks {
+		if err := s.w.send(0x1, []byte(`{"type":"ping"}`)); err != nil {
+			return err
+		}
+	}
+	time.Sleep(2 * time.Second)
+	rss1 := srv.rssKiB()
+	fmt.Printf("connections held   %d in %d organizations, connected in %s\n", o.subs, o.orgs, connectTime.Round(time.Millisecond))
+	fmt.Printf("server RSS         %.1f KiB per connection (%d MiB idle before, %d MiB with the sockets)\n",
+		float64(rss1-rss0)/float64(o.subs), rss0/1024, rss1/1024)
+	if o.idle {
+		if o.profile != "" {
+			return captureURL("http://"+metricsAddr+"/debug/pprof/heap", o.profile)
+		}
+		return nil
+	}
+
+	hist := newHistogram()
+	var received, dupes, foreign atomic.Int64
+	readers := sync.WaitGroup{}
+	for _, s := range socks {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			s.read(hist, &received, &dupes, &foreign)
+		}()
+	}
+	for _, s := range socks[:o.slow] {
+		s.stall()
+	}
+
+	// Publish.
+	client := &fasthttp.HostClient{Addr: srv.addr, MaxConns: o.pubConns, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	published := make([]atomic.Int64, o.orgs)
+	pubHist := newHistogram()
+	var pubFail atomic.Int64
+	pubCtx, stopPub := context.WithTimeout(ctx, o.duration)
+	defer stopPub()
+	cpu0 := srv.cpuSeconds()
+	pubStart := time.Now()
+	profDone := make(chan error, 1)
+	if o.profile != "" {
+		go func() { profDone <- captureProfile(metricsAddr, o.profile, o.duration-time.Second) }()
+	} else {
+		profDone <- nil
+	}
+	var pubs sync.WaitGroup
+	var seq atomic.Int64
+	interval := time.Duration(0)
+	if !o.peak {
+		interval = time.Duration(float64(time.Second) * float64(o.batch) / float64(o.rate) * float64(o.pubConns))
+	}
+	for p := range o.pubConns {
+		pubs.Add(1)
+		go func() {
+			defer pubs.Done()
+			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			next := time.Now().Add(time.Duration(p) * interval / time.Duration(o.pubConns))
+			var body strings.Builder
+			for pubCtx.Err() == nil {
+				if interval > 0 {
+					time.Sleep(time.Until(next))
+					next = next.Add(interval)
+				}
+				n := seq.Add(1)
+				org := int(n) % o.orgs
+				sent := time.Now().UnixNano()
+				body.Reset()
+				body.WriteString(`{"events":[`)
+				for i := range o.batch {
+					if i > 0 {
+						body.WriteByte(',')
+					}
+					fmt.Fprintf(&body, `{"type":"custom.load","data":{"sent":%d,"org":%d}}`, sent, org)
+				}
+				body.WriteString(`]}`)
+				req.Reset()
+				req.Header.SetMethod("POST")
+				req.SetRequestURI("http://" + srv.addr + "/api/v1/orgs/" + fanoutSlug(org) + "/events")
+				req.Header.Set("Authorization", "Bearer "+keys[org])
+				req.Header.SetContentType("application/json")
+				req.SetBodyString(body.String())
+				t0 := time.Now()
+				err := client.Do(req, resp)
+				pubHist.add(time.Since(t0))
+				if err != nil || resp.StatusCode() != 201 {
+					pubFail.Add(1)
+					continue
+				}
+				published[org].Add(int64(o.batch))
+			}
+		}()
+	}
+	pubs.Wait()
+	pubWindow := time.Since(pubStart)
+	if err := <-profDone; err != nil {
+		fmt.Println("profile:", err)
+	}
+
+	// Expected deliveries: every event of a socket's organization, for the
+	// sockets that kept reading.
+	var expected int64
+	for _, s := range socks {
+		if !s.slow {
+			expected += published[s.org].Load()
+		}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for received.Load() < expected && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	drain := time.Since(pubStart)
+	for _, s := range socks[:o.slow] {
+		close(s.stalled)
+	}
+	time.Sleep(500 * time.Millisecond)
+	cpu := srv.cpuSeconds() - cpu0
+	var total int64
+	for i := range published {
+		total += published[i].Load()
+	}
+	got := received.Load()
+	for _, s := range socks {
+		if !s.slow {
+			s.w.close()
+		}
+	}
+	readers.Wait()
+	cut := 0
+	for _, s := range socks {
+		if s.cut.Load() {
+			cut++
+		}
+		s.w.close()
+	}
+
+	fmt.Printf("published          %d events in %s (%.0f/s), %d failed calls; publish call p50 %s p99 %s\n",
+		total, pubWindow.Round(time.Millisecond), float64(total)/pubWindow.Seconds(), pubFail.Load(), pubHist.q(0.5), pubHist.q(0.99))
+	fmt.Printf("delivered          %d of %d expected (%.0f/s over %s)\n", got, expected, float64(got)/drain.Seconds(), drain.Round(time.Millisecond))
+	fmt.Printf("latency            p50 %s   p99 %s   max %s   (publish call start → frame read)\n", hist.q(0.5), hist.q(0.99), hist.max())
+	fmt.Printf("lost %d   duplicated %d   delivered to another organization %d   slow sockets cut %d of %d\n",
+		max(expected-got, 0), dupes.Load(), foreign.Load(), cut, o.slow)
+	if got > 0 {
+		fmt.Printf("server CPU         %.2f µs per delivered event (%.1f s CPU)\n", cpu/float64(got)*1e6, cpu)
+	}
+	if foreign.Load() > 0 || dupes.Load() > 0 || got < expected {
+		return errors.New("deliveries incomplete or wrong")
+	}
+	return nil
+}
+
+type subscriber struct {
+	w       *wsConn
+	org     int
+	slow    bool
+	lastSeq int64
+	cut     atomic.Bool
+	stalled chan struct{}
+}
+
+func (s *subscriber) stall() { s.stalled = make(chan struct{}) }
+
+func (s *subscriber) read(h *histogram, received, dupes, foreign *atomic.Int64) {
+	if s.stalled != nil {
+		// A slow consumer reads nothing while events are published; then it
+		// looks at what the server did with it.
+		<-s.stalled
+		for {
+			if _, err := s.w.next(nil); err != nil {
+				var ec errClosed
+				s.cut.Store(errors.As(err, &ec) && ec.code == 4008 || !errors.As(err, &ec))
+				return
+			}
+		}
+	}
+	buf := make([]byte, 0, 512)
+	for {
+		p, err := s.w.next(buf)
+		if err != nil {
+			return
+		}
+		now := time.Now().UnixNano()
+		if !strings.Contains(string(p[:min(len(p), 40)]), `"custom.load"`) {
+			continue
+		}
+		sent, ok1 := numberAfter(p, `"sent"`)
+		org, ok2 := numberAfter(p, `"org"`)
+		seq, ok3 := numberAfter(p, `"seq"`)
+		if !ok1 || !ok2 || !ok3 {
+			continue
+		}
+		if int(org) != s.org {
+			foreign.Add(1)
+		}
+		if seq <= s.lastSeq {
+			dupes.Add(1)
+		}
+		s.lastSeq = seq
+		received.Add(1)
+		h.add(time.Duration(now - sent))
+	}
+}
+
+func ownerID(o int) string     { return fmt.Sprintf("00000000-0000-7000-8000-%012d", o) }
+func fanoutOrgID(o int) string { return fmt.Sprintf("00000000-0000-7000-9000-%012d", o) }
+func fanoutSlug(o int) string  { return fmt.Sprintf("load-%05d", o) }
+
+// seedFanout creates the organizations with one owner each and an API key
+// allowed to publish, and returns an auth service that mints tickets with
+// the server's secret.
+func seedFanout(ctx context.Context, dir string, orgs int) (*auth.Service, []string, error) {
+	db, err := store.Open(ctx, store.Options{DataDir: dir})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer db.Close()
+	now := time.Now().UTC()
+	err = db.Transaction(func(tx *gorm.DB) error {
+		for o := range orgs {
+			steps := []struct {
+				q    string
+				args []any
+			}{
+				{`INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (?, ?, 'Load', 'x', ?, ?)`,
+					[]any{ownerID(o), fmt.Sprintf("load%d@example.com", o), now, now}},
+				{`INSERT INTO organizations (id, slug, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+					[]any{fanoutOrgID(o), fanoutSlug(o), fanoutSlug(o), now, now}},
+				{`INSERT INTO memberships (org_id, user_id, role, created_at, updated_at) VALUES (?, ?, 'owner', ?, ?)`,
+					[]any{fanoutOrgID(o), ownerID(o), now, now}},
+				{`INSERT INTO casbin_rule (ptype, v0, v1, v2) VALUES ('g', ?, 'owner', ?)`, []any{ownerID(o), fanoutSlug(o)}},
+			}
+			for _, s := range steps {
+				if err := tx.Exec(s.q, s.args...).Error; err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	authz, err := rbac.New(db.DB)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := auth.NewService(db.DB, auth.Config{Secret: []byte(loadgenSecret), Password: auth.PasswordParams{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}}, authz)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys := make([]string, orgs)
+	for o := range orgs {
+		_, secret, err := svc.CreateAPIKey(ctx, auth.NewAPIKey{OrgID: fanoutOrgID(o), OrgSlug: fanoutSlug(o), Name: "load",
+			Permissions: []string{string(rbac.EventsPublish)}, CreatedBy: ownerID(o)})
+		if err != nil {
+			return nil, nil, err
+		}
+		keys[o] = secret
+	}
+	return svc, keys, nil
+}
+
+// histogram counts durations in log-spaced buckets (about 2% wide) without
+// locks.
+type histogram struct {
+	buckets [1200]atomic.Int64
+	top     atomic.Int64
+}
+
+func newHistogram() *histogram { return &histogram{} }
+
+const histBase = 1.02
+
+func (h *histogram) add(d time.Duration) {
+	us := float64(d.Nanoseconds()) / 1000
+	i := 0
+	if us > 1 {
+		i = int(math.Log(us) / math.Log(histBase))
+	}
+	i = min(max(i, 0), len(h.buckets)-1)
+	h.buckets[i].Add(1)
+	for {
+		t := h.top.Load()
+		if int64(d) <= t || h.top.CompareAndSwap(t, int64(d)) {
+			break
+		}
+	}
+}
+
+func (h *histogram) q(p float64) time.Duration {
+	var total int64
+	for i := range h.buckets {
+		total += h.buckets[i].Load()
+	}
+	if total == 0 {
+		return 0
+	}
+	want := int64(math.Ceil(p * float64(total)))
+	var seen int64
+	for i := range h.buckets {
+		seen += h.buckets[i].Load()
+		if seen >= want {
+			return time.Duration(math.Pow(histBase, float64(i+1)) * 1000).Round(time.Microsecond)
+		}
+	}
+	return h.max()
+}
+
+func (h *histogram) max() time.Duration { return time.Duration(h.top.Load()).Round(time.Microsecond) }
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "127.0.0.1:0"
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// captureProfile saves the server's CPU profile over d.
+func captureProfile(addr, path string, d time.Duration) error {
+	return captureURL(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, max(int(d.Seconds()), 1)), path)
+}
+
+// captureURL saves what url answers to path.
+func captureURL(url, path string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// wsConn is a minimal WebSocket client for load: it reads frames straight
+// from a buffered reader and decodes only the two numbers it needs, so that
+// thousands of subscribers cost the load generator little CPU.
+type wsConn struct {
+	c  net.Conn
+	br *bufio.Reader
+}
+
+// dialWS performs the opening handshake on a fresh TCP connection.
+func dialWS(addr, path string) (*wsConn, error) {
+	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	var k [16]byte
+	_, _ = rand.Read(k[:])
+	key := base64.StdEncoding.EncodeToString(k[:])
+	req := "GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		c.Close()
+		return nil, err
+	}
+	br := bufio.NewReaderSize(c, 4096)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		c.Close()
+		return nil, fmt.Errorf("handshake: %s", resp.Status)
+	}
+	_ = c.SetDeadline(time.Time{})
+	return &wsConn{c: c, br: br}, nil
+}
+
+// errClosed carries the close code the server sent.
+type errClosed struct{ code int }
+
+func (e errClosed) Error() string { return "closed with " + strconv.Itoa(e.code) }
+
+// next returns the payload of the next text frame, answering pings on the
+// way. buf is reused when large enough.
+func (w *wsConn) next(buf []byte) ([]byte, error) {
+	for {
+		var h [2]byte
+		if _, err := io.ReadFull(w.br, h[:]); err != nil {
+			return nil, err
+		}
+		op := h[0] & 0x0f
+		n := int64(h[1] & 0x7f)
+		switch n {
+		case 126:
+			var e [2]byte
+			if _, err := io.ReadFull(w.br, e[:]); err != nil {
+				return nil, err
+			}
+			n = int64(binary.BigEndian.Uint16(e[:]))
+		case 127:
+			var e [8]byte
+			if _, err := io.ReadFull(w.br, e[:]); err != nil {
+				return nil, err
+			}
+			n = int64(binary.BigEndian.Uint64(e[:]))
+		}
+		if int64(cap(buf)) < n {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
+		if _, err := io.ReadFull(w.br, buf); err != nil {
+			return nil, err
+		}
+		switch op {
+		case 0x1:
+			return buf, nil
+		case 0x8:
+			code := 1005
+			if len(buf) >= 2 {
+				code = int(binary.BigEndian.Uint16(buf))
+			}
+			return nil, errClosed{code}
+		case 0x9:
+			if err := w.send(0xA, buf); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// send writes one masked client frame.
+func (w *wsConn) send(op byte, payload []byte) error {
+	if len(payload) > 125 {
+		return errors.New("loadgen sends small frames only")
+	}
+	f := make([]byte, 0, 6+len(payload))
+	f = append(f, 0x80|op, 0x80|byte(len(payload)))
+	var mask [4]byte
+	_, _ = rand.Read(mask[:])
+	f = append(f, mask[:]...)
+	for i, b := range payload {
+		f = append(f, b^mask[i%4])
+	}
+	_, err := w.c.Write(f)
+	return err
+}
+
+func (w *wsConn) close() { _ = w.c.Close() }
+
+// numberAfter finds `key` in a JSON payload and parses the integer after it.
+func numberAfter(p []byte, key string) (int64, bool) {
+	i := bytes.Index(p, []byte(key))
+	if i < 0 {
+		return 0, false
+	}
+	j := i + len(key)
+	for j < len(p) && (p[j] == ' ' || p[j] == ':') {
+		j++
+	}
+	k := j
+	for k < len(p) && p[k] >= '0' && p[k] <= '9' {
+		k++
+	}
+	n, err := strconv.ParseInt(string(p[j:k]), 10, 64)
+	return n, err == nil
+}
