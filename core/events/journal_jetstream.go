@@ -42,8 +42,8 @@ type JetStreamJournal struct {
 }
 
 type orgAppender struct {
-	mu   sync.Mutex
-	last uint64 // the organization's last stream sequence, 0: not known yet
+	mu    sync.Mutex
+	last  uint64 // the organization's last stream sequence, 0: not known yet
 	known bool
 }
 

@@ -108,7 +108,7 @@ type Hub struct {
 
 type shard struct {
 	mu    sync.RWMutex
-	rooms map[string]*room     // by organization ID
+	rooms map[string]*room    // by organization ID
 	heads map[string]*orgHead // by organization ID: the newest seq seen
 }
 

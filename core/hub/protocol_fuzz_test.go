@@ -26,10 +26,10 @@ func (emptyJournal) Since(context.Context, string, uint64, int) ([]events.Event,
 func (emptyJournal) Head(context.Context, string) (events.Head, error) {
 	return events.Head{Epoch: "e"}, nil
 }
-func (emptyJournal) Tail(func(events.Event))                             {}
+func (emptyJournal) Tail(func(events.Event))                                {}
 func (emptyJournal) Prune(context.Context, int, time.Duration) (int, error) { return 0, nil }
-func (emptyJournal) DropOrg(context.Context, string) error                { return nil }
-func (emptyJournal) Close() error                                        { return nil }
+func (emptyJournal) DropOrg(context.Context, string) error                  { return nil }
+func (emptyJournal) Close() error                                           { return nil }
 
 // FuzzInbound feeds arbitrary client messages to the protocol: it never
 // panics, and everything it sends back is a well-formed frame.
