@@ -80,6 +80,7 @@ type Service struct {
 
 	mu        sync.RWMutex
 	observers []func(context.Context, Change)
+	members   *memberCache
 }
 
 // NewService returns a Service over db; grants receives every role change.
@@ -93,7 +94,7 @@ func NewService(db *gorm.DB, grants Grants, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{db: db, grants: grants, cfg: cfg}
+	return &Service{db: db, grants: grants, cfg: cfg, members: newMemberCache(30 * time.Second)}
 }
 
 // Observe registers fn to run after every committed change, in order, on
@@ -105,6 +106,10 @@ func (s *Service) Observe(fn func(context.Context, Change)) {
 }
 
 func (s *Service) notify(ctx context.Context, c Change) {
+	switch c.Kind {
+	case MemberAdded, MemberRoleChanged, MemberRemoved, OrgDeleted:
+		s.members.forget(c.OrgID)
+	}
 	s.mu.RLock()
 	obs := s.observers
 	s.mu.RUnlock()
@@ -294,11 +299,27 @@ func (s *Service) Membership(ctx context.Context, orgID, userID string) (*Member
 	return &m, nil
 }
 
-// Members lists an organization's members by email.
+// ForgetMembers drops the cached member list of an organization (another
+// replica changed its memberships).
+func (s *Service) ForgetMembers(orgID string) { s.members.forget(orgID) }
+
+// Members lists an organization's members by email. The first page of the
+// default size is served from a cache kept exact by membership changes.
 func (s *Service) Members(ctx context.Context, orgID string, p Page) ([]Member, string, error) {
 	after, err := decodeCursor(p.Cursor)
 	if err != nil {
 		return nil, "", err
+	}
+	firstPage := after == "" && p.limit() == (Page{}).limit()
+	var gen uint64
+	if firstPage {
+		now := s.now()
+		var rows []Member
+		var next string
+		var hit bool
+		if rows, next, gen, hit = s.members.get(orgID, now); hit {
+			return rows, next, nil
+		}
 	}
 	var rows []Member
 	q := s.db.WithContext(ctx).Table("memberships AS m").
@@ -313,6 +334,9 @@ func (s *Service) Members(ctx context.Context, orgID string, p Page) ([]Member, 
 		return nil, "", wrap("list members", err)
 	}
 	rows, next := paginate(rows, p.limit(), func(m Member) string { return m.Email })
+	if firstPage {
+		s.members.put(orgID, gen, rows, next, s.now())
+	}
 	return rows, next, nil
 }
 

@@ -346,3 +346,57 @@ func TestPagination(t *testing.T) {
 		}
 	})
 }
+
+// TestMemberListFollowsChanges reads the (cached) member list around every
+// kind of membership change.
+func TestMemberListFollowsChanges(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	ctx := context.Background()
+	f := newFixture(t, db)
+	owner := f.user(t, "owner@example.com")
+	bob := f.user(t, "bob@example.com")
+	org, _ := f.svc.CreateOrg(ctx, owner, "cache", "Cache")
+	roles := func() map[string]tenants.Role {
+		t.Helper()
+		ms, _, err := f.svc.Members(ctx, org.ID, tenants.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]tenants.Role{}
+		for _, m := range ms {
+			out[m.UserID] = m.Role
+		}
+		return out
+	}
+	if r := roles(); len(r) != 1 {
+		t.Fatalf("members = %v", r)
+	}
+	asOwner := tenants.Actor{UserID: owner, Role: tenants.RoleOwner}
+	inv, _ := f.svc.Invite(ctx, org, asOwner, "bob@example.com", tenants.RoleViewer)
+	if _, _, err := f.svc.Accept(ctx, inv.Token, bob, "bob@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if r := roles(); r[bob] != tenants.RoleViewer {
+		t.Fatalf("after accept: %v", r)
+	}
+	if _, err := f.svc.ChangeRole(ctx, org, asOwner, bob, tenants.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if r := roles(); r[bob] != tenants.RoleAdmin {
+		t.Fatalf("after role change: %v", r)
+	}
+	if err := f.svc.RemoveMember(ctx, org, asOwner, bob); err != nil {
+		t.Fatal(err)
+	}
+	if r := roles(); len(r) != 1 {
+		t.Fatalf("after removal: %v", r)
+	}
+	// A change made elsewhere (another replica) shows once told.
+	if err := db.Exec(`UPDATE memberships SET role = 'admin' WHERE user_id = ?`, owner).Error; err != nil {
+		t.Fatal(err)
+	}
+	f.svc.ForgetMembers(org.ID)
+	if r := roles(); r[owner] != tenants.RoleAdmin {
+		t.Fatalf("after ForgetMembers: %v", r)
+	}
+}

@@ -28,7 +28,9 @@ func runMembers(ctx context.Context, args []string) error {
 	orgs := fs.Int("orgs", 10000, "organizations")
 	perOrg := fs.Int("members", 5, "members per organization")
 	conns := fs.Int("conns", 32, "concurrent connections")
-	duration := fs.Duration("duration", 10*time.Second, "measurement time (after a 2 s warm-up)")
+	duration := fs.Duration("duration", 10*time.Second, "measurement time (after a warm-up)")
+	warmup := fs.Duration("warmup", 5*time.Second, "warm-up time (connections, caches)")
+	profile := fs.String("profile", "", "write the server's CPU profile of the measurement to this file")
 	_ = fs.Parse(args)
 
 	dir, err := os.MkdirTemp("", "switchyard-loadgen-")
@@ -46,7 +48,13 @@ func runMembers(ctx context.Context, args []string) error {
 	fmt.Printf("seeded %d organizations × %d members in %s\n", *orgs, *perOrg, time.Since(t0).Round(time.Millisecond))
 
 	rssBefore := int64(0)
-	srv, err := startServer(ctx, *bin, dir)
+	env := map[string]string{}
+	metricsAddr := ""
+	if *profile != "" {
+		metricsAddr = freeAddr()
+		env["SWITCHYARD_METRICS_ADDR"] = metricsAddr
+	}
+	srv, err := startServerEnv(ctx, *bin, dir, env)
 	if err != nil {
 		return err
 	}
@@ -106,10 +114,19 @@ func runMembers(ctx context.Context, args []string) error {
 		wg.Wait()
 		return n.Load(), bad.Load(), lat
 	}
-	fire(2*time.Second, false) // warm-up: connections, caches, JIT of the pool
+	fire(*warmup, false) // warm-up: connections, caches
 	cpu0 := srv.cpuSeconds()
 	start := time.Now()
+	profDone := make(chan error, 1)
+	if *profile != "" {
+		go func() { profDone <- captureProfile(metricsAddr, *profile, *duration-time.Second) }()
+	} else {
+		profDone <- nil
+	}
 	count, failures, lat := fire(*duration, true)
+	if err := <-profDone; err != nil {
+		fmt.Println("profile:", err)
+	}
 	elapsed := time.Since(start)
 	cpu := srv.cpuSeconds() - cpu0
 	if len(lat) == 0 {
