@@ -50,8 +50,22 @@ lint:
 
 ## bench: the performance targets, measured (figures go in the README)
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 200000x ./core/rbac/
-	$(GO) run ./core/cmd/loadgen members
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/switchyard ./core/cmd/switchyard
+	$(GO) build -o $(BIN)/loadgen ./core/cmd/loadgen
+	$(GO) test -run '^$$' -bench BenchmarkCan -benchtime 200000x ./core/rbac/
+	./$(BIN)/loadgen members -duration 10s
+	@echo "== 10,000 idle sockets"
+	./$(BIN)/loadgen fanout -idle -orgs 100 -subs 10000
+	@echo "== 1 organization, 1,000 subscribers, 100 events/s"
+	./$(BIN)/loadgen fanout -orgs 1 -subs 1000 -rate 100 -duration 10s
+	@echo "== 1 organization, 10,000 subscribers, 10 events/s"
+	./$(BIN)/loadgen fanout -orgs 1 -subs 10000 -rate 10 -publishers 1 -duration 10s
+	@echo "== 100 organizations x 100 subscribers, 1,000 events/s"
+	./$(BIN)/loadgen fanout -orgs 100 -subs 10000 -rate 1000 -publishers 8 -duration 10s
+	@echo "== peak: 1 organization, 1,000 subscribers, publishing as fast as accepted"
+	./$(BIN)/loadgen fanout -orgs 1 -subs 1000 -peak -batch 200 -publishers 2 -duration 10s
+	@echo "== overload: 50 of 1,000 subscribers stop reading"
+	./$(BIN)/loadgen fanout -orgs 1 -subs 1000 -rate 200 -slow 50 -duration 10s
 
 ## fuzz: a short run of every fuzz target
 fuzz:
