@@ -35,7 +35,7 @@ func (a *API) bindRealtime(r *router) {
 		Summary: "The organization's WebSocket (?ticket=…); see DESIGN.md for the protocol. Refusals close with 1008 (auth, origin) or 1013 (quota).",
 		Access:  Public, Raw: true, Status: http.StatusSwitchingProtocols, Query: []QueryParam{{"ticket", "from POST /ws-ticket", "string"}},
 		Handler: a.wsGate(websocket.New(a.serveSocket, websocket.Config{
-			ReadBufferSize:  1024,
+			ReadBufferSize:  256,
 			WriteBufferSize: 1024,
 			WriteBufferPool: a.wsPool,
 		}))})

@@ -4,6 +4,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/switchyard/switchyard/core/events"
@@ -12,7 +13,9 @@ import (
 // Client is one WebSocket connection: one user in one organization.
 type Client struct {
 	hub       *Hub
-	conn      net.Conn
+	conn      net.Conn        // the upgraded connection (reads and blocking writes)
+	sock      net.Conn        // the socket under it, which Close really closes
+	raw       syscall.RawConn // the socket's descriptor, for writes that never block; nil when unavailable
 	orgID     string
 	orgSlug   string
 	userID    string
@@ -39,6 +42,8 @@ type heldEvent struct {
 
 func newClient(h *Hub, conn net.Conn, s Session) *Client {
 	c := &Client{hub: h, conn: conn, orgID: s.OrgID, orgSlug: s.OrgSlug, userID: s.UserID, sessionID: s.SessionID, held: true}
+	c.sock = underlying(conn)
+	c.raw = rawConn(c.sock)
 	c.lastSent.Store(time.Now().UnixNano())
 	return c
 }
@@ -100,9 +105,23 @@ func (c *Client) enqueueLocked(frame []byte) bool {
 	c.queued += len(frame)
 	if !c.writing {
 		c.writing = true
-		go c.write()
+		c.schedule()
 	}
 	return true
+}
+
+// schedule hands the client to a flusher, or to a goroutine of its own
+// when the socket offers no raw access or every flusher is busy. Called
+// with c.mu held; it never blocks.
+func (c *Client) schedule() {
+	if c.raw != nil {
+		select {
+		case c.hub.flush <- c:
+			return
+		default:
+		}
+	}
+	go c.write(nil)
 }
 
 // slow cuts a client that cannot keep up: what is queued is dropped and a
@@ -162,7 +181,7 @@ func (c *Client) closeWith(code int, reason string) {
 	c.closing = true
 	if !c.writing {
 		c.writing = true
-		go c.write()
+		c.schedule()
 	}
 	c.mu.Unlock()
 	// Writes carry no deadline (setting one per write costs a syscall's
@@ -179,16 +198,117 @@ func (c *Client) kill() {
 	c.queue, c.pending = nil, nil
 	c.mu.Unlock()
 	if !already {
-		_ = c.conn.Close()
+		_ = c.sock.Close()
 	}
 }
 
 var writeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
-// write drains the queue, sending everything queued in one write, until
-// the queue is empty; then the goroutine ends. After a close frame it
-// closes the socket.
-func (c *Client) write() {
+// takeQueue takes everything queued. When nothing is, it ends the writing
+// turn (and, after a close frame, starts the end of the connection) and
+// reports false.
+func (c *Client) takeQueue() ([][]byte, bool) {
+	c.mu.Lock()
+	if c.dead || len(c.queue) == 0 {
+		c.writing = false
+		closed := c.closing && !c.dead
+		c.mu.Unlock()
+		if closed {
+			// The close frame is out. The reader, which owns the socket's
+			// end, stops within a second: when the peer answers the close,
+			// or at this deadline.
+			_ = c.conn.SetReadDeadline(time.Now().Add(time.Second))
+		}
+		return nil, false
+	}
+	frames := c.queue
+	c.queue, c.queued = nil, 0
+	c.mu.Unlock()
+	return frames, true
+}
+
+func appendFrames(buf []byte, frames [][]byte) []byte {
+	for _, f := range frames {
+		buf = append(buf, f...)
+	}
+	return buf
+}
+
+func (c *Client) writeFailed() {
+	c.hub.d.Metrics.dropped.WithLabelValues("write_error").Inc()
+	c.kill()
+	c.mu.Lock()
+	c.writing = false
+	c.mu.Unlock()
+}
+
+// flush is a flusher's turn at a client: it writes what is queued without
+// blocking, for a few rounds. A socket that cannot take everything at once,
+// or a client with more to send after those rounds, gets a goroutine of its
+// own (write), so a flusher never waits on one socket.
+func (c *Client) flush(bp *[]byte) {
+	for range 4 {
+		frames, ok := c.takeQueue()
+		if !ok {
+			return
+		}
+		buf := appendFrames((*bp)[:0], frames)
+		*bp = buf
+		n, err := c.writeNow(buf)
+		if err != nil {
+			c.writeFailed()
+			return
+		}
+		c.lastSent.Store(time.Now().UnixNano())
+		if n < len(buf) {
+			rest := append([]byte(nil), buf[n:]...)
+			go c.write(rest)
+			return
+		}
+	}
+	go c.write(nil)
+}
+
+// writeNow writes as much of buf as the socket takes at once, without
+// waiting for it to drain.
+func (c *Client) writeNow(buf []byte) (int, error) {
+	written := 0
+	var werr error
+	err := c.raw.Write(func(fd uintptr) bool {
+		for written < len(buf) {
+			n, err := syscall.Write(int(fd), buf[written:])
+			if n > 0 {
+				written += n
+			}
+			switch {
+			case err == syscall.EINTR:
+				continue
+			case err == syscall.EAGAIN:
+				return true
+			case err != nil:
+				werr = err
+				return true
+			}
+		}
+		return true
+	})
+	if err == nil {
+		err = werr
+	}
+	return written, err
+}
+
+// write is a client's own writer: it sends rest first, then drains the
+// queue, sending everything queued in one blocking write, until the queue
+// is empty; then the goroutine ends.
+func (c *Client) write(rest []byte) {
+	if len(rest) > 0 {
+		if _, err := c.conn.Write(rest); err != nil {
+			c.writeFailed()
+			return
+		}
+		c.lastSent.Store(time.Now().UnixNano())
+	}
 	bp := writeBufs.Get().(*[]byte)
 	defer func() {
 		if cap(*bp) <= 256<<10 {
@@ -196,36 +316,38 @@ func (c *Client) write() {
 		}
 	}()
 	for {
-		c.mu.Lock()
-		if c.dead || len(c.queue) == 0 {
-			c.writing = false
-			closed := c.closing && !c.dead
-			c.mu.Unlock()
-			if closed {
-				// The close frame is out. The reader, which owns the
-				// socket's end, stops within a second: when the peer
-				// answers the close, or at this deadline.
-				_ = c.conn.SetReadDeadline(time.Now().Add(time.Second))
-			}
+		frames, ok := c.takeQueue()
+		if !ok {
 			return
 		}
-		frames := c.queue
-		c.queue, c.queued = nil, 0
-		c.mu.Unlock()
-
-		buf := (*bp)[:0]
-		for _, f := range frames {
-			buf = append(buf, f...)
-		}
+		buf := appendFrames((*bp)[:0], frames)
 		*bp = buf
 		if _, err := c.conn.Write(buf); err != nil {
-			c.hub.d.Metrics.dropped.WithLabelValues("write_error").Inc()
-			c.kill()
-			c.mu.Lock()
-			c.writing = false
-			c.mu.Unlock()
+			c.writeFailed()
 			return
 		}
 		c.lastSent.Store(time.Now().UnixNano())
 	}
+}
+
+// underlying finds the socket under an upgraded connection: closing the
+// web framework's wrapper does not close it while the handler runs.
+func underlying(conn net.Conn) net.Conn {
+	if u, ok := conn.(interface{ UnsafeConn() net.Conn }); ok && u.UnsafeConn() != nil {
+		return u.UnsafeConn()
+	}
+	return conn
+}
+
+// rawConn returns the descriptor of a TCP connection.
+func rawConn(conn net.Conn) syscall.RawConn {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return rc
 }

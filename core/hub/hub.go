@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/fnv"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,6 +105,7 @@ type Hub struct {
 	closing atomic.Bool
 	stop    chan struct{}
 	wg      sync.WaitGroup
+	flush   chan *Client // clients with frames to write, for the flushers
 }
 
 type shard struct {
@@ -141,14 +143,44 @@ func New(cfg Config, d Deps) *Hub {
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics(nil)
 	}
-	h := &Hub{cfg: cfg, d: d, stop: make(chan struct{})}
+	h := &Hub{cfg: cfg, d: d, stop: make(chan struct{}), flush: make(chan *Client, 1<<16)}
 	for i := range h.shards {
 		h.shards[i].rooms = map[string]*room{}
 		h.shards[i].heads = map[string]*orgHead{}
 	}
 	h.wg.Add(1)
 	go h.heartbeat()
+	for range 2 * runtime.GOMAXPROCS(0) {
+		go h.flusher()
+	}
 	return h
+}
+
+// flusher writes queued frames to sockets, one client at a time, without
+// ever blocking on a socket (see Client.flush). A few flushers shared by
+// every connection cost less than a goroutine per delivery, and leave the
+// scheduler room for the requests that publish.
+func (h *Hub) flusher() {
+	bp := writeBufs.Get().(*[]byte)
+	for {
+		select {
+		case c := <-h.flush:
+			c.flush(bp)
+			if cap(*bp) > 1<<20 {
+				*bp = make([]byte, 0, 16<<10)
+			}
+		case <-h.stop:
+			// Clients still handed over get writers of their own.
+			for {
+				select {
+				case c := <-h.flush:
+					go c.write(nil)
+				default:
+					return
+				}
+			}
+		}
+	}
 }
 
 func (h *Hub) shardFor(orgID string) *shard {

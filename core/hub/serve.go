@@ -33,7 +33,7 @@ const maxReplay = 10_000
 // ticket, origin, membership, suspension) with a policy close code and a
 // reason, without registering it.
 func Refuse(ws *websocket.Conn, code int, reason string) {
-	conn := ws.UnderlyingConn()
+	conn := underlying(ws.UnderlyingConn())
 	_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
 	_, _ = conn.Write(closeFrame(code, reason))
 	_ = conn.Close()
@@ -96,7 +96,7 @@ func (h *Hub) Serve(ws *websocket.Conn, s Session) {
 				// closing does not reset the connection before the peer
 				// has read why.
 				h.d.Metrics.dropped.WithLabelValues("frame_too_big").Inc()
-				raw := ws.UnderlyingConn()
+				raw := underlying(ws.UnderlyingConn())
 				_ = raw.SetReadDeadline(time.Now().Add(time.Second))
 				_, _ = io.Copy(io.Discard, io.LimitReader(raw, int64(16*h.cfg.MaxFrame)))
 			}

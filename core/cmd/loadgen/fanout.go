@@ -149,6 +149,9 @@ func runFanout(ctx context.Context, args []string) error {
 		float64(rss1-rss0)/float64(o.subs), rss0/1024, rss1/1024)
 	if o.idle {
 		if o.profile != "" {
+			if err := captureURL("http://"+metricsAddr+"/metrics", o.profile+".metrics"); err != nil {
+				return err
+			}
 			return captureURL("http://"+metricsAddr+"/debug/pprof/heap", o.profile)
 		}
 		return nil
@@ -175,7 +178,7 @@ func runFanout(ctx context.Context, args []string) error {
 	var pubFail atomic.Int64
 	pubCtx, stopPub := context.WithTimeout(ctx, o.duration)
 	defer stopPub()
-	cpu0 := srv.cpuSeconds()
+	cpu0, self0 := srv.cpuSeconds(), selfCPU()
 	pubStart := time.Now()
 	profDone := make(chan error, 1)
 	if o.profile != "" {
@@ -255,7 +258,7 @@ func runFanout(ctx context.Context, args []string) error {
 		close(s.stalled)
 	}
 	time.Sleep(500 * time.Millisecond)
-	cpu := srv.cpuSeconds() - cpu0
+	cpu, self := srv.cpuSeconds()-cpu0, selfCPU()-self0
 	var total int64
 	for i := range published {
 		total += published[i].Load()
@@ -282,7 +285,7 @@ func runFanout(ctx context.Context, args []string) error {
 	fmt.Printf("lost %d   duplicated %d   delivered to another organization %d   slow sockets cut %d of %d\n",
 		max(expected-got, 0), dupes.Load(), foreign.Load(), cut, o.slow)
 	if got > 0 {
-		fmt.Printf("server CPU         %.2f µs per delivered event (%.1f s CPU)\n", cpu/float64(got)*1e6, cpu)
+		fmt.Printf("server CPU         %.2f µs per delivered event (%.1f s CPU; the load generator used %.1f s)\n", cpu/float64(got)*1e6, cpu, self)
 	}
 	if foreign.Load() > 0 || dupes.Load() > 0 || got < expected {
 		return errors.New("deliveries incomplete or wrong")
