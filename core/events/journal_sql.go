@@ -24,12 +24,12 @@ type SQLJournal struct {
 	db       *gorm.DB
 	sql      *sql.DB
 	postgres bool
-	reqs  chan *appendReq
-	stop  chan struct{}
-	done  chan struct{}
-	mu    sync.RWMutex
-	tails []func(Event)
-	now   func() time.Time
+	reqs     chan *appendReq
+	stop     chan struct{}
+	done     chan struct{}
+	mu       sync.RWMutex
+	tails    []func(Event)
+	now      func() time.Time
 }
 
 type appendReq struct {
