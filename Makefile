@@ -7,17 +7,23 @@ COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X github.com/switchyard/switchyard/core/version.Version=$(VERSION) -X github.com/switchyard/switchyard/core/version.Commit=$(COMMIT)
 GOLANGCI_LINT_VERSION := v2.15.0
 HAVE_WEB := $(wildcard web/package.json)
+# First-party plugins (plugins/<name>), packed into a local catalog signed
+# with this instance's own key so `make run` has a marketplace.
+PLUGINS := sync
+CATALOG_DIR := $(BIN)/catalog
+DATA_DIR ?= $(or $(SWITCHYARD_DATA_DIR),./data)
 
 include sdk/Makefile.fragment
 
 .PHONY: run build web test test-go test-web vet fmt-check lint bench fuzz clean
+.PHONY: plugins catalog
 
 ## run: build the dashboard, the plugins and the binary, then serve on :8080 (SQLite in ./data)
-run: build
-	./$(BIN)/switchyard serve
+run: build catalog
+	SWITCHYARD_CATALOG=$${SWITCHYARD_CATALOG:-$(CATALOG_DIR)} ./$(BIN)/switchyard serve
 
 ## build: the switchyard binary with the dashboard embedded
-build: web
+build: web plugins
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/switchyard ./core/cmd/switchyard
 
 ## web: build the dashboard into web/dist (skipped when there is no web app)
@@ -25,6 +31,21 @@ web:
 ifneq ($(HAVE_WEB),)
 	cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build
 endif
+
+## plugins: build the first-party plugins into bin/plugins
+plugins:
+	@mkdir -p $(BIN)/plugins
+	@for p in $(PLUGINS); do \
+		echo "building plugin $$p"; \
+		CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(BIN)/plugins/$$p ./plugins/$$p || exit 1; \
+	done
+
+## catalog: pack the plugins into bin/catalog, signed with this instance's key (DATA_DIR/instance.key, created if missing)
+catalog: build
+	./$(BIN)/switchyard plugin keygen --if-missing --out $(DATA_DIR)/instance.key >/dev/null
+	@for p in $(PLUGINS); do ./$(BIN)/switchyard plugin pack --catalog $(CATALOG_DIR) --binary $(BIN)/plugins/$$p || exit 1; done
+	./$(BIN)/switchyard plugin sign --catalog $(CATALOG_DIR) --key $(DATA_DIR)/instance.key
+	./$(BIN)/switchyard plugin verify --catalog $(CATALOG_DIR) --key $(DATA_DIR)/instance.key
 
 ## test: everything CI runs: vet, formatting, Go tests with the race detector, web tests
 test: vet fmt-check test-go test-web
@@ -66,12 +87,19 @@ bench:
 	./$(BIN)/loadgen fanout -orgs 1 -subs 1000 -peak -batch 200 -publishers 2 -duration 10s
 	@echo "== overload: 50 of 1,000 subscribers stop reading"
 	./$(BIN)/loadgen fanout -orgs 1 -subs 1000 -rate 200 -slow 50 -duration 10s
+	@echo "== plugins: events/s from one plugin process, invoke round trip, cold start to ready"
+	$(GO) test -run '^$$' -bench BenchmarkEmitThroughput -benchtime 3x ./core/pluginhost/
+	$(GO) test -run '^$$' -bench '^BenchmarkInvoke$$' -benchtime 5000x ./core/pluginhost/
+	$(GO) test -run '^$$' -bench BenchmarkInvokeHTTP -benchtime 3000x ./core/httpapi/
+	$(GO) test -run '^$$' -bench BenchmarkColdStart -benchtime 30x ./core/pluginhost/
 
 ## fuzz: a short run of every fuzz target
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeBody -fuzztime 30s ./core/httpapi/
 	$(GO) test -run '^$$' -fuzz FuzzVerifyAccess -fuzztime 30s ./core/auth/
 	$(GO) test -run '^$$' -fuzz FuzzValidSlug -fuzztime 30s ./tenants/
+	$(GO) test -run '^$$' -fuzz FuzzParseCatalog -fuzztime 30s ./core/marketplace/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./sdk/outbound/
 
 clean:
 	rm -rf $(BIN)

@@ -32,6 +32,9 @@ import (
 	"github.com/switchyard/switchyard/core/events"
 	"github.com/switchyard/switchyard/core/httpapi"
 	"github.com/switchyard/switchyard/core/hub"
+	"github.com/switchyard/switchyard/core/jobs"
+	"github.com/switchyard/switchyard/core/marketplace"
+	"github.com/switchyard/switchyard/core/pluginhost"
 	"github.com/switchyard/switchyard/core/rbac"
 	"github.com/switchyard/switchyard/core/store"
 	"github.com/switchyard/switchyard/tenants"
@@ -60,6 +63,9 @@ type App struct {
 	Journal  events.Journal
 	Events   *events.Service
 	Hub      *hub.Hub
+	Jobs     *jobs.Service
+	Plugins  *pluginhost.Manager
+	Market   *marketplace.Service
 	API      *httpapi.API
 
 	nc         *nats.Conn
@@ -142,9 +148,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 	a.Hub = a.newHub()
 	a.announceChanges()
+	if err := a.newPlugins(ctx); err != nil {
+		return nil, err
+	}
 	a.API = httpapi.New(httpapi.Deps{
 		Config: cfg, Log: log, DB: db, Auth: a.Auth, Tenants: a.Tenants, Resolver: a.Resolver,
 		RBAC: a.RBAC, Registry: a.Registry, Web: opts.Web, Events: a.Events, Hub: a.Hub,
+		Plugins: a.Plugins, Market: a.Market, Jobs: a.Jobs,
 		Ready: a.readyChecks(),
 	})
 
@@ -234,6 +244,9 @@ func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_ = a.Hub.Shutdown(ctx)
+	if err := a.stopPlugins(); err != nil {
+		a.Log.Warn("plugins did not stop cleanly", "error", err)
+	}
 	a.background()
 	<-a.bgDone
 	err := errors.Join(a.Journal.Close(), a.Bus.Close())

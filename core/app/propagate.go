@@ -156,6 +156,7 @@ func (a *App) applyOrg(o orgChanged) {
 }
 
 func (a *App) applyMember(m memberChanged) {
+	a.Tenants.ForgetMembers(m.OrgID)
 	for _, fn := range a.onMemberChange {
 		fn(m.OrgID, m.UserID, m.Kind)
 	}

@@ -19,6 +19,18 @@ func (a *App) newHub() *hub.Hub {
 	h := hub.New(hub.Config{}, hub.Deps{
 		Journal: a.Journal,
 		CanRead: func(userID, orgSlug string) bool { return a.RBAC.Can(userID, orgSlug, rbac.EventsRead) },
+		// Jobs are built after the hub; the closure reads them when asked.
+		SyncStatus: func(ctx context.Context, orgID string) ([]hub.SyncTask, error) {
+			if a.Jobs == nil {
+				return nil, nil
+			}
+			ts, err := a.Jobs.SyncTasks(ctx, orgID)
+			out := make([]hub.SyncTask, len(ts))
+			for i, t := range ts {
+				out[i] = hub.SyncTask(t)
+			}
+			return out, err
+		},
 		Presence: func(orgID, userID string, online bool) {
 			// Presence is published off the hub's locks and never delays it.
 			go a.publishCore(context.Background(), orgID, events.Draft{Type: events.UserPresence,

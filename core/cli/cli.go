@@ -40,6 +40,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(serveCmd(), migrateCmd(), adminCmd(), versionCmd())
+	root.AddCommand(pluginCmd())
 	return root
 }
 

@@ -76,7 +76,7 @@ func (a *API) suspendTenant(suspend bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var req suspendRequest
 		if suspend && len(c.Body()) > 0 {
-			if err := decodeJSON(c, &req); err != nil {
+			if err := a.decodeJSON(c, &req); err != nil {
 				return err
 			}
 		}

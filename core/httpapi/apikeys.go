@@ -62,7 +62,7 @@ func (a *API) listKeys(c *fiber.Ctx) error {
 
 func (a *API) createKey(c *fiber.Ctx) error {
 	var req createKeyRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := a.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	s, id := scopeOf(c), identityOf(c)

@@ -78,7 +78,7 @@ func tooMany(wait time.Duration) error {
 
 func (a *API) register(c *fiber.Ctx) error {
 	var req registerRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := a.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if err := a.throttle(c, ""); err != nil {
@@ -93,7 +93,7 @@ func (a *API) register(c *fiber.Ctx) error {
 
 func (a *API) login(c *fiber.Ctx) error {
 	var req loginRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := a.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if err := a.throttle(c, req.Email); err != nil {
@@ -108,7 +108,7 @@ func (a *API) login(c *fiber.Ctx) error {
 
 func (a *API) refresh(c *fiber.Ctx) error {
 	var req refreshRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := a.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	u, tok, err := a.d.Auth.Refresh(c.UserContext(), req.RefreshToken)
@@ -122,7 +122,7 @@ func (a *API) logout(c *fiber.Ctx) error {
 	// The body is optional: the session comes from the access token.
 	if len(c.Body()) > 0 {
 		var req logoutRequest
-		if err := decodeJSON(c, &req); err != nil {
+		if err := a.decodeJSON(c, &req); err != nil {
 			return err
 		}
 	}

@@ -44,7 +44,7 @@ func validatorFor() *validator.Validate {
 // decodeJSON reads the request body into dst strictly: JSON content type,
 // one object, no unknown fields, nothing after it; then it runs the
 // struct's validate tags. Every failure names what is wrong and where.
-func decodeJSON(c *fiber.Ctx, dst any) error {
+func (a *API) decodeJSON(c *fiber.Ctx, dst any) error {
 	return decodeBody(c.Get(fiber.HeaderContentType), c.Body(), dst)
 }
 

@@ -9,7 +9,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchyard/switchyard/core/auth"
+	"github.com/switchyard/switchyard/core/jobs"
+	"github.com/switchyard/switchyard/core/marketplace"
+	"github.com/switchyard/switchyard/core/pluginhost"
 	"github.com/switchyard/switchyard/core/rbac"
+	"github.com/switchyard/switchyard/sdk/grpcplugin"
 	"github.com/switchyard/switchyard/tenants"
 )
 
@@ -46,23 +50,70 @@ var domainErrors = []struct {
 	err    error
 	status int
 	code   string
+	field  string
 }{
-	{tenants.ErrNotFound, http.StatusNotFound, "not_found"},
-	{auth.ErrNotFound, http.StatusNotFound, "not_found"},
-	{tenants.ErrSlugTaken, http.StatusConflict, "slug_taken"},
-	{tenants.ErrAlreadyMember, http.StatusConflict, "already_member"},
-	{tenants.ErrLastOwner, http.StatusConflict, "last_owner"},
-	{tenants.ErrRoleEscalation, http.StatusForbidden, "role_escalation"},
-	{tenants.ErrOwnerProtected, http.StatusForbidden, "owner_protected"},
-	{tenants.ErrInvitationExpired, http.StatusGone, "invitation_expired"},
-	{tenants.ErrInvitationUsed, http.StatusConflict, "invitation_used"},
-	{tenants.ErrInvitationEmail, http.StatusForbidden, "invitation_email_mismatch"},
-	{tenants.ErrQuotaExceeded, http.StatusForbidden, "quota_exceeded"},
-	{auth.ErrInvalidCredentials, http.StatusUnauthorized, "invalid_credentials"},
-	{auth.ErrEmailTaken, http.StatusConflict, "email_taken"},
-	{auth.ErrRefreshReused, http.StatusUnauthorized, "refresh_token_reused"},
-	{auth.ErrTokenInvalid, http.StatusUnauthorized, "invalid_token"},
-	{auth.ErrBusy, http.StatusServiceUnavailable, "busy"},
+	{tenants.ErrNotFound, http.StatusNotFound, "not_found", ""},
+	{auth.ErrNotFound, http.StatusNotFound, "not_found", ""},
+	{tenants.ErrSlugTaken, http.StatusConflict, "slug_taken", "slug"},
+	{tenants.ErrAlreadyMember, http.StatusConflict, "already_member", ""},
+	{tenants.ErrLastOwner, http.StatusConflict, "last_owner", ""},
+	{tenants.ErrRoleEscalation, http.StatusForbidden, "role_escalation", ""},
+	{tenants.ErrOwnerProtected, http.StatusForbidden, "owner_protected", ""},
+	{tenants.ErrInvitationExpired, http.StatusGone, "invitation_expired", ""},
+	{tenants.ErrInvitationUsed, http.StatusConflict, "invitation_used", ""},
+	{tenants.ErrInvitationEmail, http.StatusForbidden, "invitation_email_mismatch", ""},
+	{tenants.ErrQuotaExceeded, http.StatusForbidden, "quota_exceeded", ""},
+	{auth.ErrInvalidCredentials, http.StatusUnauthorized, "invalid_credentials", "password"},
+	{auth.ErrEmailTaken, http.StatusConflict, "email_taken", "email"},
+	{auth.ErrRefreshReused, http.StatusUnauthorized, "refresh_token_reused", ""},
+	{auth.ErrTokenInvalid, http.StatusUnauthorized, "invalid_token", ""},
+	{auth.ErrBusy, http.StatusServiceUnavailable, "busy", ""},
+}
+
+// detailedErrors map the plugin platform's sentinels to API errors whose
+// message is the error's own: it names the plugin, release or job and what
+// to do, which the sentinel's text alone would not.
+var detailedErrors = []struct {
+	err    error
+	status int
+	code   string
+}{
+	{pluginhost.ErrNotInstalled, http.StatusNotFound, "plugin_not_installed"},
+	{pluginhost.ErrUnavailable, http.StatusServiceUnavailable, "plugin_unavailable"},
+	{pluginhost.ErrNotConfigured, http.StatusConflict, "plugin_not_configured"},
+	{pluginhost.ErrUnknownAction, http.StatusNotFound, "unknown_action"},
+	{pluginhost.ErrNoHTTP, http.StatusNotFound, "plugin_has_no_http"},
+	{marketplace.ErrNoCatalog, http.StatusServiceUnavailable, "no_catalog"},
+	{marketplace.ErrCatalog, http.StatusBadGateway, "catalog_unavailable"},
+	{marketplace.ErrUnknownPlugin, http.StatusNotFound, "unknown_plugin"},
+	{marketplace.ErrUnknownVersion, http.StatusNotFound, "unknown_version"},
+	{marketplace.ErrNoPlatform, http.StatusUnprocessableEntity, "no_platform"},
+	{marketplace.ErrUnsigned, http.StatusUnprocessableEntity, "unsigned_release"},
+	{marketplace.ErrBadSignature, http.StatusUnprocessableEntity, "bad_signature"},
+	{marketplace.ErrUntrustedKey, http.StatusUnprocessableEntity, "untrusted_key"},
+	{marketplace.ErrChecksum, http.StatusUnprocessableEntity, "checksum_mismatch"},
+	{marketplace.ErrTampered, http.StatusConflict, "binary_tampered"},
+	{marketplace.ErrDowngrade, http.StatusConflict, "downgrade_refused"},
+	{marketplace.ErrAlreadyInstalled, http.StatusConflict, "already_installed"},
+	{jobs.ErrNotFound, http.StatusNotFound, "job_not_found"},
+	{jobs.ErrFinished, http.StatusConflict, "job_finished"},
+	{jobs.ErrNotRetryable, http.StatusConflict, "job_not_retryable"},
+}
+
+// detailedError maps the plugin platform's errors, and errors a plugin
+// returned (their code decides the status), or returns nil.
+func detailedError(err error) *Error {
+	for _, d := range detailedErrors {
+		if errors.Is(err, d.err) {
+			return apiErr(d.status, d.code, err.Error())
+		}
+	}
+	var coded interface{ Code() grpcplugin.Code }
+	if errors.As(err, &coded) {
+		c := coded.Code()
+		return apiErr(c.HTTPStatus(), "plugin_"+string(c), err.Error())
+	}
+	return nil
 }
 
 // fieldError is what the domain packages' validation errors implement.
@@ -84,9 +135,14 @@ func toAPIError(err error) *Error {
 	if errors.Is(err, rbac.ErrBadPermission) {
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_input", Message: err.Error(), Field: "permissions"}
 	}
+	if e := detailedError(err); e != nil {
+		return e
+	}
 	for _, d := range domainErrors {
 		if errors.Is(err, d.err) {
-			return apiErr(d.status, d.code, d.err.Error())
+			e := apiErr(d.status, d.code, d.err.Error())
+			e.Field = d.field
+			return e
 		}
 	}
 	var fe2 *fiber.Error

@@ -155,11 +155,11 @@ func (a *API) publish(c *fiber.Ctx) error {
 	body := bytes.TrimSpace(c.Body())
 	if len(body) > 0 && body[0] == '{' && !bytes.Contains(body[:min(len(body), 64)], []byte(`"events"`)) {
 		var one publishEvent
-		if err := decodeJSON(c, &one); err != nil {
+		if err := a.decodeJSON(c, &one); err != nil {
 			return err
 		}
 		batch.Events = []publishEvent{one}
-	} else if err := decodeJSON(c, &batch); err != nil {
+	} else if err := a.decodeJSON(c, &batch); err != nil {
 		return err
 	}
 	source := "api"

@@ -42,7 +42,7 @@ func (a *API) bindInvitations(r *router) {
 
 func (a *API) invite(c *fiber.Ctx) error {
 	var req inviteRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := a.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	s, id := scopeOf(c), identityOf(c)

@@ -36,6 +36,24 @@ var minRole = map[string]string{
 	"POST /orgs/:org/notifications/:id/read": "viewer",
 	"GET /orgs/:org/activity":                "viewer",
 	"POST /orgs/:org/ws-ticket":              "viewer",
+
+	// The plugin platform.
+	"GET /orgs/:org/plugins":                        "viewer",
+	"POST /orgs/:org/plugins":                       "admin",
+	"DELETE /orgs/:org/plugins/:name":               "admin",
+	"GET /orgs/:org/plugins/:name/config":           "admin",
+	"PUT /orgs/:org/plugins/:name/config":           "admin",
+	"POST /orgs/:org/plugins/:name/actions/:action": "member",
+	"POST /orgs/:org/plugins/:name/jobs":            "member",
+	"GET /orgs/:org/plugins/:name/http/*":           "member",
+	"POST /orgs/:org/plugins/:name/http/*":          "member",
+	"PUT /orgs/:org/plugins/:name/http/*":           "member",
+	"PATCH /orgs/:org/plugins/:name/http/*":         "member",
+	"DELETE /orgs/:org/plugins/:name/http/*":        "member",
+	"GET /orgs/:org/jobs":                           "viewer",
+	"GET /orgs/:org/jobs/:id":                       "viewer",
+	"POST /orgs/:org/jobs/:id/cancel":               "member",
+	"POST /orgs/:org/jobs/:id/retry":                "member",
 }
 
 var roleRank = map[string]int{"viewer": 1, "member": 2, "admin": 3, "owner": 4}

@@ -38,7 +38,7 @@ func (a *API) listMembers(c *fiber.Ctx) error {
 
 func (a *API) changeRole(c *fiber.Ctx) error {
 	var req changeRoleRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := a.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	s, id := scopeOf(c), identityOf(c)

@@ -66,7 +66,7 @@ func (a *API) listOrgs(c *fiber.Ctx) error {
 
 func (a *API) createOrg(c *fiber.Ctx) error {
 	var req createOrgRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := a.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	id := identityOf(c)
@@ -96,7 +96,7 @@ func (a *API) getOrg(c *fiber.Ctx) error {
 
 func (a *API) updateOrg(c *fiber.Ctx) error {
 	var req updateOrgRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := a.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	s := scopeOf(c)

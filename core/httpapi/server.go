@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,9 @@ import (
 	"github.com/switchyard/switchyard/core/config"
 	"github.com/switchyard/switchyard/core/events"
 	"github.com/switchyard/switchyard/core/hub"
+	"github.com/switchyard/switchyard/core/jobs"
+	"github.com/switchyard/switchyard/core/marketplace"
+	"github.com/switchyard/switchyard/core/pluginhost"
 	"github.com/switchyard/switchyard/core/rbac"
 	"github.com/switchyard/switchyard/core/store"
 	"github.com/switchyard/switchyard/tenants"
@@ -26,6 +30,10 @@ import (
 
 // Prefix is where the API lives.
 const Prefix = "/api/v1"
+
+// transportBodyLimit is the largest oversized body the server still reads
+// (and drops) to answer 413 cleanly; past it the connection is closed.
+const transportBodyLimit = 16 << 20
 
 // Deps are what the API serves from. All are required except Web.
 type Deps struct {
@@ -44,6 +52,10 @@ type Deps struct {
 	Web fs.FS
 	// Ready reports other components' readiness for /readyz.
 	Ready []ReadyCheck
+	// Plugins, Market and Jobs serve the plugin platform's routes.
+	Plugins *pluginhost.Manager
+	Market  *marketplace.Service
+	Jobs    *jobs.Service
 }
 
 // ReadyCheck is one dependency /readyz asks about.
@@ -88,10 +100,15 @@ func New(d Deps) *API {
 		IdleTimeout:           d.Config.IdleTimeout,
 		ReadBufferSize:        4096,
 		ErrorHandler:          errorHandler(d.Log),
+		// Bodies stream so plugin uploads may be of any size; boundBodies
+		// keeps every other route within BodyLimit.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
 	})
 	a.app = app
 
 	app.Use(a.recoverPanics, a.requestID, a.accessLog, a.metrics.middleware, securityHeaders, canonicalPath, refuseEncodedBodies)
+	app.Use(a.boundBodies)
 	if len(d.Config.AllowedOrigins) > 0 {
 		app.Use(cors.New(cors.Config{
 			AllowOrigins:     strings.Join(d.Config.AllowedOrigins, ","),
@@ -114,6 +131,8 @@ func New(d Deps) *API {
 	a.bindAdmin(a.routes)
 	a.bindEvents(a.routes)
 	a.bindRealtime(a.routes)
+	a.bindPlugins(a.routes)
+	a.bindJobs(a.routes)
 	app.Get("/api/openapi.json", a.serveOpenAPI)
 	a.bindWeb(app)
 	// Unknown API paths (in any letter case) answer JSON, never the dashboard.
@@ -144,6 +163,8 @@ func (a *API) Shutdown(ctx context.Context) error {
 	return a.app.ShutdownWithContext(ctx)
 }
 
+var compressWeb = compress.New(compress.Config{Level: compress.LevelBestSpeed})
+
 // isAPIPath reports whether the path is under /api in any letter case.
 func isAPIPath(c *fiber.Ctx) bool {
 	p := c.Path()
@@ -164,6 +185,14 @@ func (a *API) bindWeb(app *fiber.App) {
 		})
 		return
 	}
+	// The dashboard's files are compressed on the way out (the API's
+	// responses are small JSON and stay as they are).
+	app.Use("/", func(c *fiber.Ctx) error {
+		if isAPIPath(c) {
+			return c.Next()
+		}
+		return compressWeb(c)
+	})
 	app.Use("/", filesystem.New(filesystem.Config{
 		Next:         isAPIPath,
 		Root:         http.FS(a.d.Web),

@@ -76,7 +76,7 @@ func Grants() []Grant {
 		{JobsRead, "see jobs and their progress", everyone, true},
 		{JobsRun, "start, cancel and retry jobs", members, true},
 		{EventsRead, "read event history and activity", everyone, true},
-		{EventsPublish, "publish custom.* events", admins, true},
+		{EventsPublish, "publish custom.*, notification and alert events", admins, true},
 		{NotificationsRead, "read and mark notifications", everyone, false},
 		{RealtimeConnect, "open the real-time socket", everyone, false},
 	}

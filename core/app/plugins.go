@@ -1,0 +1,68 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/switchyard/switchyard/core/jobs"
+	"github.com/switchyard/switchyard/core/marketplace"
+	"github.com/switchyard/switchyard/core/pluginhost"
+	"github.com/switchyard/switchyard/sdk/outbound"
+	"github.com/switchyard/switchyard/tenants"
+)
+
+// newPlugins builds the plugin platform — jobs, the plugin host and the
+// marketplace — and registers every installation, whose processes start in
+// the background. Jobs a previous core process left unfinished are failed
+// as retryable first: their plugin processes died with it.
+func (a *App) newPlugins(ctx context.Context) error {
+	cfg := a.Config
+	a.Jobs = jobs.New(a.DB, a.Log.With("component", "jobs"))
+	if n, err := a.Jobs.RecoverInterrupted(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		a.Log.Warn("jobs interrupted by the previous shutdown are marked failed and retryable", "jobs", n)
+	}
+	host, err := pluginhost.New(pluginhost.Config{
+		DataDir:       filepath.Join(cfg.DataDir, "plugin-data"),
+		FilesDir:      filepath.Join(cfg.DataDir, "files"),
+		OutboundAllow: cfg.OutboundAllow,
+	}, pluginhost.Deps{DB: a.DB, Events: a.Events, Jobs: a.Jobs, Log: a.Log, Registry: a.Registry})
+	if err != nil {
+		return err
+	}
+	a.Plugins = host
+	a.Jobs.SetRunner(host)
+	policy, err := outbound.Parse(cfg.OutboundAllow)
+	if err != nil {
+		return fmt.Errorf("SWITCHYARD_OUTBOUND_ALLOW: %w", err)
+	}
+	a.Market, err = marketplace.New(marketplace.Config{
+		Catalog: cfg.Catalog, PluginDir: cfg.PluginPath(), DataDir: cfg.DataDir,
+		TrustedKeys: cfg.TrustedKeys, Outbound: policy,
+	}, marketplace.Deps{
+		DB: a.DB, Host: host, Events: a.Events, Log: a.Log,
+		Quota: func(o *tenants.Organization) int { return o.Quotas(a.Tenants.DefaultQuotas()).Plugins },
+	})
+	if err != nil {
+		return err
+	}
+	a.onOrgChange = append(a.onOrgChange, func(orgID string, kind tenants.ChangeKind) {
+		if kind == tenants.OrgDeleted {
+			go a.Market.OrgDeleted(context.Background(), orgID)
+		}
+	})
+	return a.Market.Start(ctx)
+}
+
+// stopPlugins stops every plugin process, letting each end its jobs (they
+// become failed-and-retryable). It runs before the database closes.
+func (a *App) stopPlugins() error {
+	if a.Plugins == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	return a.Plugins.Shutdown(ctx)
+}
