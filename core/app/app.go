@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -73,6 +74,9 @@ type App struct {
 	background context.CancelFunc
 	bgDone     chan struct{}
 
+	// replica names this process among the replicas sharing a bus.
+	replica string
+
 	// Reactions to changes that reach this replica (made here or, through
 	// the bus, elsewhere).
 	onOrgChange      []func(orgID string, kind tenants.ChangeKind)
@@ -85,7 +89,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log}
+	a := &App{Config: cfg, Log: log, replica: uuid.Must(uuid.NewV7()).String()}
 	db, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
 	if err != nil {
 		return nil, err

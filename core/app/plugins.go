@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 
+	"github.com/switchyard/switchyard/core/events"
 	"github.com/switchyard/switchyard/core/jobs"
 	"github.com/switchyard/switchyard/core/marketplace"
 	"github.com/switchyard/switchyard/core/pluginhost"
+	"github.com/switchyard/switchyard/sdk/grpcplugin"
 	"github.com/switchyard/switchyard/sdk/outbound"
 	"github.com/switchyard/switchyard/tenants"
 )
@@ -44,8 +47,21 @@ func (a *App) newPlugins(ctx context.Context) error {
 	}, marketplace.Deps{
 		DB: a.DB, Host: host, Events: a.Events, Log: a.Log,
 		Quota: func(o *tenants.Organization) int { return o.Quotas(a.Tenants.DefaultQuotas()).Plugins },
+		OnChange: func(orgID, name string) {
+			a.publishControl(events.TopicPluginChanged, pluginChanged{Origin: a.replica, OrgID: orgID, Name: name})
+		},
 	})
 	if err != nil {
+		return err
+	}
+	// Installations changed on other replicas are brought in line here.
+	if _, err := a.Bus.Subscribe(events.TopicPluginChanged, func(raw []byte) {
+		var p pluginChanged
+		if json.Unmarshal(raw, &p) != nil || p.Origin == a.replica || !grpcplugin.ValidPluginName(p.Name) {
+			return
+		}
+		go a.Market.Sync(context.Background(), p.OrgID, p.Name)
+	}); err != nil {
 		return err
 	}
 	a.onOrgChange = append(a.onOrgChange, func(orgID string, kind tenants.ChangeKind) {
@@ -54,6 +70,13 @@ func (a *App) newPlugins(ctx context.Context) error {
 		}
 	})
 	return a.Market.Start(ctx)
+}
+
+// pluginChanged tells the other replicas that an installation changed.
+type pluginChanged struct {
+	Origin string `json:"origin"`
+	OrgID  string `json:"org_id"`
+	Name   string `json:"name"`
 }
 
 // stopPlugins stops every plugin process, letting each end its jobs (they

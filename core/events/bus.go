@@ -23,4 +23,5 @@ const (
 	TopicPolicyChanged  = "policy.changed"
 	TopicOrgChanged     = "org.changed"
 	TopicMemberChanged  = "member.changed"
+	TopicPluginChanged  = "plugin.changed"
 )

@@ -30,6 +30,8 @@ func TestTwoReplicas(t *testing.T) {
 			nc.Close()
 		}
 	})
+	cfg.Catalog = catalog.Dir
+	cfg.TrustedKeys = []string{catalog.PublicKey()}
 	cfgB := cfg
 	cfgB.DataDir = t.TempDir()
 	a := apptest.Start(t, cfg)
@@ -68,6 +70,33 @@ func TestTwoReplicas(t *testing.T) {
 			t.Fatalf("the promotion did not reach the other replica within 2 s: %d", r.Status)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+
+	// A plugin installed and configured on A serves the organization on B
+	// (B fetches and verifies the binary itself, into its own store).
+	a.As(owner).Do(t, "POST", "/api/v1/orgs/acme/plugins", map[string]string{"name": "echo", "version": "1.0.0"}).Must(t, http.StatusCreated)
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		r := b.As(owner).Do(t, "POST", "/api/v1/orgs/acme/plugins/echo/actions/echo", map[string]string{"message": "across"})
+		if r.Status == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the installation did not reach the other replica: %d %s", r.Status, r.Body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	a.As(owner).Do(t, "DELETE", "/api/v1/orgs/acme/plugins/echo", nil).Must(t, http.StatusNoContent)
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		r := b.As(owner).Do(t, "POST", "/api/v1/orgs/acme/plugins/echo/actions/echo", map[string]string{"message": "gone"})
+		if r.Status == http.StatusNotFound {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the uninstall did not reach the other replica: %d %s", r.Status, r.Body)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 
 	// A logout on A closes the session's socket on B.

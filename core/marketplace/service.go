@@ -60,6 +60,10 @@ type Deps struct {
 	// Quota returns an organization's installed-plugin quota (0: none).
 	Quota func(*tenants.Organization) int
 	Log   *slog.Logger
+	// OnChange is told after an installation, upgrade, config change or
+	// uninstall commits (other replicas then call Sync). It must not block
+	// or call back into the Service synchronously.
+	OnChange func(orgID, name string)
 }
 
 // Service is the marketplace. It is safe for concurrent use.
@@ -392,6 +396,7 @@ func (s *Service) Install(ctx context.Context, org *tenants.Organization, actorI
 		act["action"], act["previous_version"] = "plugin.upgraded", cur.Version
 	}
 	s.activity(ctx, org.ID, act)
+	s.changed(org.ID, name)
 	v := s.view(row)
 	return &v, nil
 }
@@ -472,6 +477,7 @@ func (s *Service) Uninstall(ctx context.Context, org *tenants.Organization, acto
 		return fmt.Errorf("marketplace: uninstall: %w", err)
 	}
 	s.activity(ctx, org.ID, map[string]any{"action": "plugin.uninstalled", "actor_id": actorID, "plugin": name, "version": r.Version})
+	s.changed(org.ID, name)
 	return nil
 }
 
@@ -515,7 +521,17 @@ func (s *Service) Configure(ctx context.Context, org *tenants.Organization, acto
 		return fmt.Errorf("marketplace: configure: %w", err)
 	}
 	s.activity(ctx, org.ID, map[string]any{"action": "plugin.configured", "actor_id": actorID, "plugin": name, "version": r.Version})
+	s.changed(org.ID, name)
 	return nil
+}
+
+// changed tells the OnChange hook (other replicas) about a committed change.
+// It runs with the organization's lock held, so the hook must not call back
+// into the Service synchronously.
+func (s *Service) changed(orgID, name string) {
+	if s.d.OnChange != nil {
+		s.d.OnChange(orgID, name)
+	}
 }
 
 func (s *Service) validateBySummary(ctx context.Context, r installRow, config json.RawMessage) error {
@@ -592,6 +608,45 @@ func (s *Service) restore(ctx context.Context, name, version, sum string) {
 		return
 	}
 	s.log.Info("missing plugin binary restored from the catalog", "plugin", name, "version", version)
+}
+
+// Sync brings this replica's plugin host in line with the stored
+// installation of plugin name in orgID: after another replica installed,
+// upgraded, reconfigured or uninstalled it. It is idempotent.
+func (s *Service) Sync(ctx context.Context, orgID, name string) {
+	defer s.lock(orgID)()
+	db := s.d.DB.DB
+	r, err := s.row(ctx, db, orgID, name)
+	if errors.Is(err, pluginhost.ErrNotInstalled) {
+		if err := s.d.Host.Detach(ctx, orgID, name); err != nil && !errors.Is(err, pluginhost.ErrNotInstalled) {
+			s.log.Warn("plugin detach after a change elsewhere failed", "plugin", name, "error", err)
+		}
+		return
+	}
+	if err != nil {
+		s.log.Error("plugin installation not read after a change elsewhere", "plugin", name, "error", err)
+		return
+	}
+	var org tenants.Organization
+	if err := db.WithContext(ctx).Select("id", "slug").Where("id = ?", orgID).Take(&org).Error; err != nil {
+		return
+	}
+	inst, err := s.installation(ctx, orgID, org.Slug, *r)
+	if err != nil {
+		s.log.Error("installation without a stored release", "plugin", name, "version", r.Version, "error", err)
+		return
+	}
+	if err := s.bins.check(name, r.Version, inst.SHA256); errors.Is(err, fs.ErrNotExist) {
+		s.restore(ctx, name, r.Version, inst.SHA256)
+	}
+	if v, ok := s.d.Host.BoundVersion(orgID, name); ok && v == r.Version {
+		err = s.d.Host.Configure(ctx, orgID, name, inst.Config)
+	} else {
+		err = s.d.Host.Attach(ctx, inst)
+	}
+	if err != nil {
+		s.log.Warn("plugin not brought in line with a change made elsewhere", "plugin", name, "error", err)
+	}
 }
 
 // OrgDeleted forgets a deleted organization's plugins in the host (the

@@ -401,6 +401,16 @@ func (m *Manager) binding(orgID, name string) (*supervisor, grpcplugin.Tenant, e
 	return s, grpcplugin.Tenant{ID: orgID, Slug: slug}, nil
 }
 
+// BoundVersion reports which version of plugin name serves orgID on this
+// replica, if any.
+func (m *Manager) BoundVersion(orgID, name string) (string, bool) {
+	s, _, err := m.binding(orgID, name)
+	if err != nil {
+		return "", false
+	}
+	return s.version, true
+}
+
 // callContext bounds a call by CallTimeout unless ctx ends sooner.
 func (m *Manager) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= m.cfg.CallTimeout {
