@@ -442,3 +442,28 @@ func counterValue(t *testing.T, s *apptest.Server, name, label string) float64 {
 	}
 	return 0
 }
+
+// TestShutdownTellsSocketsToGoElsewhere: on shutdown every socket is closed
+// with 1001 (going away), so clients reconnect elsewhere and resume, and
+// the server stops accepting.
+func TestShutdownTellsSocketsToGoElsewhere(t *testing.T) {
+	s := apptest.StartEngine(t, store.SQLite)
+	owner := s.Register(t, "owner")
+	s.CreateOrg(t, owner, "acme")
+	sock, _ := s.Dial(t, owner, "acme")
+	sock.Send(map[string]string{"type": "ping"})
+	sock.Expect("pong")
+	done := make(chan struct{})
+	go func() { s.Stop(); close(done) }()
+	if code := sock.CloseCode(5 * time.Second); code != websocket.StatusGoingAway {
+		t.Fatalf("shutdown closed the socket with %d, want 1001", code)
+	}
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("shutdown did not finish")
+	}
+	if _, err := http.Get(s.URL + "/healthz"); err == nil {
+		t.Fatal("the server still accepts connections after shutdown")
+	}
+}

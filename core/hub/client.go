@@ -114,7 +114,7 @@ func (c *Client) enqueueLocked(frame []byte) bool {
 // when the socket offers no raw access or every flusher is busy. Called
 // with c.mu held; it never blocks.
 func (c *Client) schedule() {
-	if c.raw != nil {
+	if c.raw != nil && !c.hub.flushersEnded() {
 		select {
 		case c.hub.flush <- c:
 			return

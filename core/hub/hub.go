@@ -106,6 +106,7 @@ type Hub struct {
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	flush   chan *Client // clients with frames to write, for the flushers
+	flushed chan struct{} // closed when the flushers must end (after the sockets)
 }
 
 type shard struct {
@@ -143,7 +144,7 @@ func New(cfg Config, d Deps) *Hub {
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics(nil)
 	}
-	h := &Hub{cfg: cfg, d: d, stop: make(chan struct{}), flush: make(chan *Client, 1<<16)}
+	h := &Hub{cfg: cfg, d: d, stop: make(chan struct{}), flush: make(chan *Client, 1<<16), flushed: make(chan struct{})}
 	for i := range h.shards {
 		h.shards[i].rooms = map[string]*room{}
 		h.shards[i].heads = map[string]*orgHead{}
@@ -154,6 +155,15 @@ func New(cfg Config, d Deps) *Hub {
 		go h.flusher()
 	}
 	return h
+}
+
+func (h *Hub) flushersEnded() bool {
+	select {
+	case <-h.flushed:
+		return true
+	default:
+		return false
+	}
 }
 
 // flusher writes queued frames to sockets, one client at a time, without
@@ -169,7 +179,7 @@ func (h *Hub) flusher() {
 			if cap(*bp) > 1<<20 {
 				*bp = make([]byte, 0, 16<<10)
 			}
-		case <-h.stop:
+		case <-h.flushed:
 			// Clients still handed over get writers of their own.
 			for {
 				select {
@@ -425,6 +435,8 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	wg.Wait()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
+	// The flushers send the close frames; they end once the sockets have.
+	defer close(h.flushed)
 	for h.Count("") > 0 {
 		select {
 		case <-ctx.Done():
