@@ -105,7 +105,7 @@ type Hub struct {
 	closing atomic.Bool
 	stop    chan struct{}
 	wg      sync.WaitGroup
-	flush   chan *Client // clients with frames to write, for the flushers
+	flush   chan *Client  // clients with frames to write, for the flushers
 	flushed chan struct{} // closed when the flushers must end (after the sockets)
 }
 
