@@ -9,7 +9,7 @@ GOLANGCI_LINT_VERSION := v2.15.0
 HAVE_WEB := $(wildcard web/package.json)
 # First-party plugins (plugins/<name>), packed into a local catalog signed
 # with this instance's own key so `make run` has a marketplace.
-PLUGINS := sync
+PLUGINS := sync files analytics ml
 CATALOG_DIR := $(BIN)/catalog
 DATA_DIR ?= $(or $(SWITCHYARD_DATA_DIR),./data)
 
@@ -92,6 +92,8 @@ bench:
 	$(GO) test -run '^$$' -bench '^BenchmarkInvoke$$' -benchtime 5000x ./core/pluginhost/
 	$(GO) test -run '^$$' -bench BenchmarkInvokeHTTP -benchtime 3000x ./core/httpapi/
 	$(GO) test -run '^$$' -bench BenchmarkColdStart -benchtime 30x ./core/pluginhost/
+	@echo "== analytics: queries over 1,000,000 rows"
+	$(GO) test -run '^$$' -bench BenchmarkQuery1M -benchtime 10x ./plugins/analytics/internal/query/
 
 ## fuzz: a short run of every fuzz target
 fuzz:
@@ -100,6 +102,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzValidSlug -fuzztime 30s ./tenants/
 	$(GO) test -run '^$$' -fuzz FuzzParseCatalog -fuzztime 30s ./core/marketplace/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./sdk/outbound/
+	$(GO) test -run '^$$' -fuzz FuzzClean -fuzztime 30s ./plugins/files/internal/names/
+	$(GO) test -run '^$$' -fuzz FuzzInbound -fuzztime 30s ./core/hub/
 
 clean:
 	rm -rf $(BIN)

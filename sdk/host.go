@@ -229,3 +229,43 @@ func (d Datasets) Query(ctx context.Context, dataset string, page Page) (records
 func (d Datasets) List(ctx context.Context) ([]DatasetInfo, error) {
 	return d.api.DatasetList(ctx, d.tenant)
 }
+
+// Changes returns the records of dataset written after cursor (empty: from
+// the beginning), oldest write first, at most limit (0: the core chooses).
+// The page's Cursor continues the feed, also when it is empty, so a plugin
+// keeps a copy of a dataset current by calling Changes with the last cursor
+// it got; More says that further records are waiting. A record written again
+// after the cursor comes once, with its latest data. A dataset nothing was
+// appended to is ErrNotFound; a core older than this call answers
+// ErrUnimplemented.
+func (d Datasets) Changes(ctx context.Context, dataset, cursor string, limit int) (ChangePage, error) {
+	return d.api.DatasetChanges(ctx, d.tenant, dataset, Page{Cursor: cursor, Limit: limit})
+}
+
+// Events returns tenant t's event history.
+func (h *Host) Events(t Tenant) Events { return Events{api: h.api, tenant: t} }
+
+// Events reads one tenant's event history, as the core keeps it (by count
+// and age). Events addressed to one user are left out. It is a small value,
+// safe for concurrent use.
+type Events struct {
+	api    grpcplugin.HostServer
+	tenant Tenant
+}
+
+// Since returns the events after q.After, oldest first. To follow the
+// history, call it again with After set to the page's Next. The page's Gap
+// says that events after q.After are no longer kept (the page starts at
+// the oldest one kept). A core older than this call answers
+// ErrUnimplemented.
+func (e Events) Since(ctx context.Context, q EventsQuery) (EventPage, error) {
+	return e.api.EventsSince(ctx, e.tenant, q)
+}
+
+// Usage returns tenant t's usage figures: its latest event sequence number
+// (two readings give the event rate), open real-time connections, jobs,
+// datasets, files and state sizes. A core older than this call answers
+// ErrUnimplemented.
+func (h *Host) Usage(ctx context.Context, t Tenant) (Usage, error) {
+	return h.api.Usage(ctx, t)
+}

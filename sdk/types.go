@@ -80,3 +80,18 @@ type Progress interface {
 	// Add adds n to the processed count.
 	Add(n int64)
 }
+
+// ChangePage is one page of a dataset's change feed (Datasets.Changes).
+type ChangePage = grpcplugin.ChangePage
+
+// EventsQuery asks for a tenant's event history (Events.Since).
+type EventsQuery = grpcplugin.EventsQuery
+
+// HistoryEvent is one event of a tenant's history.
+type HistoryEvent = grpcplugin.HistoryEvent
+
+// EventPage is one page of a tenant's event history.
+type EventPage = grpcplugin.EventPage
+
+// Usage is what the core knows of a tenant's use of the platform.
+type Usage = grpcplugin.Usage

@@ -31,7 +31,8 @@ func (a *App) newPlugins(ctx context.Context) error {
 		DataDir:       filepath.Join(cfg.DataDir, "plugin-data"),
 		FilesDir:      filepath.Join(cfg.DataDir, "files"),
 		OutboundAllow: cfg.OutboundAllow,
-	}, pluginhost.Deps{DB: a.DB, Events: a.Events, Jobs: a.Jobs, Log: a.Log, Registry: a.Registry})
+	}, pluginhost.Deps{DB: a.DB, Events: a.Events, Jobs: a.Jobs, Log: a.Log, Registry: a.Registry,
+		History: a.Journal, Sockets: a.Hub.Count, JobCounts: a.Jobs})
 	if err != nil {
 		return err
 	}

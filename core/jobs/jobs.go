@@ -507,3 +507,24 @@ func clip(s string, n int) string {
 	}
 	return strings.ToValidUTF8(s[:n], "")
 }
+
+// Counts returns how many of the organization's jobs are queued and running.
+func (s *Service) Counts(ctx context.Context, orgID string) (queued, running int, err error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	if err := s.db.WithContext(ctx).Model(&row{}).Select("status, COUNT(*) AS n").
+		Where("org_id = ? AND status IN ?", orgID, active).Group("status").Scan(&rows).Error; err != nil {
+		return 0, 0, fmt.Errorf("jobs: counts: %w", err)
+	}
+	for _, r := range rows {
+		switch Status(r.Status) {
+		case Queued:
+			queued = r.N
+		case Running:
+			running = r.N
+		}
+	}
+	return queued, running, nil
+}

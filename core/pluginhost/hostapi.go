@@ -254,6 +254,124 @@ func (h *hostAPI) Log(ctx context.Context, e grpcplugin.LogEntry) error {
 	return nil
 }
 
+// DatasetChanges implements grpcplugin.HostServer: the organization's
+// dataset, whichever plugin wrote it, in write order.
+func (h *hostAPI) DatasetChanges(ctx context.Context, t grpcplugin.Tenant, dataset string, page grpcplugin.PageRequest) (grpcplugin.ChangePage, error) {
+	if err := h.tenant(t); err != nil {
+		return grpcplugin.ChangePage{}, err
+	}
+	return h.sup.m.store.datasetChanges(ctx, t.ID, dataset, page)
+}
+
+// EventsSince implements grpcplugin.HostServer: the organization's history
+// after q.After, without events addressed to one user. When that point is
+// no longer kept, the page starts at the oldest event kept and says so.
+func (h *hostAPI) EventsSince(ctx context.Context, t grpcplugin.Tenant, q grpcplugin.EventsQuery) (grpcplugin.EventPage, error) {
+	if err := h.tenant(t); err != nil {
+		return grpcplugin.EventPage{}, err
+	}
+	hist := h.sup.m.d.History
+	if hist == nil {
+		return grpcplugin.EventPage{}, errorf(grpcplugin.ErrUnavailable, "this core serves no event history")
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultPage
+	}
+	limit = min(limit, grpcplugin.MaxPageSize)
+	after := q.After
+	var page grpcplugin.EventPage
+	evs, head, err := hist.Since(ctx, t.ID, after, limit)
+	if errors.Is(err, events.ErrHistoryGap) {
+		if after > head.Seq {
+			return grpcplugin.EventPage{}, errorf(grpcplugin.ErrInvalidInput, "sequence %d is beyond the organization's latest event %d", after, head.Seq)
+		}
+		if after, err = resumePoint(ctx, hist, t.ID, after, head.Seq); err != nil {
+			return grpcplugin.EventPage{}, fmt.Errorf("%w: reading events: %v", grpcplugin.ErrUnavailable, err)
+		}
+		page.Gap = true
+		evs, head, err = hist.Since(ctx, t.ID, after, limit)
+	}
+	if err != nil {
+		return grpcplugin.EventPage{}, fmt.Errorf("%w: reading events: %v", grpcplugin.ErrUnavailable, err)
+	}
+	page.Head, page.Epoch, page.Next = head.Seq, head.Epoch, after
+	for _, e := range evs {
+		page.Next = e.Seq
+		if e.Target != "" || !matchesAny(q.Types, e.Type) {
+			continue
+		}
+		page.Events = append(page.Events, grpcplugin.HistoryEvent{Seq: e.Seq, ID: e.ID, Type: e.Type, Source: e.Source, Time: e.Time, Data: e.Data})
+	}
+	return page, nil
+}
+
+// resumePoint finds the first sequence number after `after` that the
+// organization's history continues from (the head always does), by
+// bisection: a few reads of one event each.
+func resumePoint(ctx context.Context, hist EventHistory, orgID string, after, head uint64) (uint64, error) {
+	lo, hi := after, head
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		_, _, err := hist.Since(ctx, orgID, mid, 1)
+		switch {
+		case errors.Is(err, events.ErrHistoryGap):
+			lo = mid + 1
+		case err != nil:
+			return 0, err
+		default:
+			hi = mid
+		}
+	}
+	return lo, nil
+}
+
+func matchesAny(patterns []string, typ string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, p := range patterns {
+		if events.Match(p, typ) {
+			return true
+		}
+	}
+	return false
+}
+
+// Usage implements grpcplugin.HostServer: the figures this core knows of
+// the organization. Sockets are this replica's.
+func (h *hostAPI) Usage(ctx context.Context, t grpcplugin.Tenant) (grpcplugin.Usage, error) {
+	if err := h.tenant(t); err != nil {
+		return grpcplugin.Usage{}, err
+	}
+	m := h.sup.m
+	u := grpcplugin.Usage{MeasuredAt: time.Now().UTC()}
+	if m.d.History != nil {
+		head, err := m.d.History.Head(ctx, t.ID)
+		if err != nil {
+			return grpcplugin.Usage{}, fmt.Errorf("%w: event head: %v", grpcplugin.ErrUnavailable, err)
+		}
+		u.EventsSeq, u.EventsEpoch = head.Seq, head.Epoch
+	}
+	if m.d.Sockets != nil {
+		u.Sockets = m.d.Sockets(t.ID)
+	}
+	if m.d.JobCounts != nil {
+		q, r, err := m.d.JobCounts.Counts(ctx, t.ID)
+		if err != nil {
+			return grpcplugin.Usage{}, fmt.Errorf("%w: %v", grpcplugin.ErrUnavailable, err)
+		}
+		u.JobsQueued, u.JobsRunning = q, r
+	}
+	sz, err := m.store.sizes(ctx, t.ID)
+	if err != nil {
+		return grpcplugin.Usage{}, fmt.Errorf("%w: %v", grpcplugin.ErrUnavailable, err)
+	}
+	u.Datasets, u.DatasetRecords, u.DatasetBytes, u.StateBytes = sz.Datasets, sz.DatasetRecords, sz.DatasetBytes, sz.StateBytes
+	u.FilesBytes = m.files.size(t.ID)
+	return u, nil
+}
+
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -287,7 +405,16 @@ func (noHost) DatasetList(context.Context, grpcplugin.Tenant) ([]grpcplugin.Data
 	return nil, errNoHost
 }
 func (noHost) JobUpdate(context.Context, grpcplugin.JobUpdate) error { return errNoHost }
-func (noHost) Log(context.Context, grpcplugin.LogEntry) error        { return nil }
+func (noHost) DatasetChanges(context.Context, grpcplugin.Tenant, string, grpcplugin.PageRequest) (grpcplugin.ChangePage, error) {
+	return grpcplugin.ChangePage{}, errNoHost
+}
+func (noHost) EventsSince(context.Context, grpcplugin.Tenant, grpcplugin.EventsQuery) (grpcplugin.EventPage, error) {
+	return grpcplugin.EventPage{}, errNoHost
+}
+func (noHost) Usage(context.Context, grpcplugin.Tenant) (grpcplugin.Usage, error) {
+	return grpcplugin.Usage{}, errNoHost
+}
+func (noHost) Log(context.Context, grpcplugin.LogEntry) error { return nil }
 
 // statusData is the payload of a plugin.status event.
 type statusData struct {

@@ -91,6 +91,19 @@ type JobSink interface {
 	Abandon(ctx context.Context, orgID, plugin, reason string) (int, error)
 }
 
+// EventHistory reads organizations' event histories for the host API's
+// EventsSince and Usage (an events.Journal).
+type EventHistory interface {
+	Since(ctx context.Context, orgID string, after uint64, limit int) ([]events.Event, events.Head, error)
+	Head(ctx context.Context, orgID string) (events.Head, error)
+}
+
+// JobCounter counts an organization's unfinished jobs for the host API's
+// Usage (*jobs.Service).
+type JobCounter interface {
+	Counts(ctx context.Context, orgID string) (queued, running int, err error)
+}
+
 // Deps are the Manager's collaborators. DB, Events and Log are required.
 type Deps struct {
 	DB       *store.DB
@@ -98,6 +111,15 @@ type Deps struct {
 	Jobs     JobSink
 	Log      *slog.Logger
 	Registry prometheus.Registerer
+	// History serves the host API's EventsSince; nil answers it
+	// ErrUnavailable.
+	History EventHistory
+	// Sockets counts an organization's open real-time connections for the
+	// host API's Usage; nil reports 0.
+	Sockets func(orgID string) int
+	// JobCounts counts an organization's unfinished jobs for Usage; nil
+	// reports 0.
+	JobCounts JobCounter
 }
 
 // Installation is one organization's installation of a plugin version.
@@ -122,6 +144,7 @@ type Manager struct {
 	log     *slog.Logger
 	metrics *metrics
 	store   *storage
+	files   *filesSizer
 
 	mu       sync.Mutex
 	sups     map[string]*supervisor // name@version
@@ -157,7 +180,7 @@ func New(cfg Config, d Deps) (*Manager, error) {
 	}
 	return &Manager{
 		cfg: cfg, d: d, log: d.Log.With("component", "pluginhost"),
-		metrics: newMetrics(d.Registry), store: &storage{db: d.DB},
+		metrics: newMetrics(d.Registry), store: &storage{db: d.DB}, files: newFilesSizer(cfg.FilesDir, 5*time.Second),
 		sups: map[string]*supervisor{}, bindings: map[bindKey]*supervisor{},
 	}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -37,6 +39,9 @@ type recordRow struct {
 	Data      string
 	Plugin    string
 	UpdatedAt time.Time
+	// Version orders the dataset's writes (its change feed); rows written
+	// before the feed existed have 0.
+	Version int64
 }
 
 func (recordRow) TableName() string { return "dataset_records" }
@@ -163,9 +168,22 @@ func (s *storage) datasetAppend(ctx context.Context, orgID, plugin, dataset stri
 		}
 		res.Inserted = len(rows) - int(existing)
 		res.Updated = len(records) - res.Inserted
+		// Take the next len(rows) versions of the dataset. The head row
+		// stays locked until commit, so the dataset's writes commit in
+		// version order and the change feed never skips one.
+		var last int64
+		n := int64(len(rows))
+		if err := tx.Raw(`INSERT INTO dataset_heads (org_id, dataset, version) VALUES (?, ?, ?)
+			ON CONFLICT (org_id, dataset) DO UPDATE SET version = dataset_heads.version + ? RETURNING version`,
+			orgID, dataset, n, n).Row().Scan(&last); err != nil {
+			return fmt.Errorf("versions: %w", err)
+		}
+		for i := range rows {
+			rows[i].Version = last - n + 1 + int64(i)
+		}
 		return tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "org_id"}, {Name: "dataset"}, {Name: "key"}},
-			DoUpdates: clause.AssignmentColumns([]string{"data", "plugin", "updated_at"}),
+			DoUpdates: clause.AssignmentColumns([]string{"data", "plugin", "updated_at", "version"}),
 		}).CreateInBatches(rows, 250).Error
 	})
 	if err != nil {
@@ -206,5 +224,98 @@ func (s *storage) datasetList(ctx context.Context, orgID string) ([]grpcplugin.D
 	if err != nil {
 		return nil, fmt.Errorf("dataset list: %w", err)
 	}
+	return out, nil
+}
+
+// Change feed cursors are "version:key" of the last record returned,
+// base64url-encoded: rows written before the feed existed share version 0
+// and are told apart by key.
+func encodeChangeCursor(version int64, key string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(version, 10) + ":" + key))
+}
+
+func decodeChangeCursor(c string) (int64, string, error) {
+	if c == "" {
+		return -1, "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		v, key, ok := strings.Cut(string(b), ":")
+		if ok {
+			n, perr := strconv.ParseInt(v, 10, 64)
+			if perr == nil && n >= 0 {
+				return n, key, nil
+			}
+		}
+	}
+	return 0, "", fmt.Errorf("%w: cursor is not one this change feed returned", grpcplugin.ErrInvalidInput)
+}
+
+// datasetChanges returns the records written after the cursor, in write
+// (version) order.
+func (s *storage) datasetChanges(ctx context.Context, orgID, dataset string, page grpcplugin.PageRequest) (grpcplugin.ChangePage, error) {
+	version, key, err := decodeChangeCursor(page.Cursor)
+	if err != nil {
+		return grpcplugin.ChangePage{}, err
+	}
+	limit := pageLimit(page.Limit)
+	var rows []recordRow
+	if err := s.db.WithContext(ctx).Where("org_id = ? AND dataset = ? AND (version > ? OR (version = ? AND key > ?))", orgID, dataset, version, version, key).
+		Order("version").Order("key").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return grpcplugin.ChangePage{}, fmt.Errorf("dataset changes: %w", err)
+	}
+	out := grpcplugin.ChangePage{Cursor: page.Cursor}
+	if len(rows) == 0 {
+		if page.Cursor == "" {
+			var n int64
+			if err := s.db.WithContext(ctx).Model(&recordRow{}).Where("org_id = ? AND dataset = ?", orgID, dataset).Limit(1).Count(&n).Error; err != nil {
+				return grpcplugin.ChangePage{}, fmt.Errorf("dataset changes: %w", err)
+			}
+			if n == 0 {
+				return grpcplugin.ChangePage{}, fmt.Errorf("dataset %q: %w", dataset, grpcplugin.ErrNotFound)
+			}
+		}
+		return out, nil
+	}
+	if len(rows) > limit {
+		rows, out.More = rows[:limit], true
+	}
+	last := rows[len(rows)-1]
+	out.Cursor = encodeChangeCursor(last.Version, last.Key)
+	out.Records = make([]grpcplugin.Record, 0, len(rows))
+	for _, r := range rows {
+		out.Records = append(out.Records, grpcplugin.Record{Key: r.Key, Data: []byte(r.Data)})
+	}
+	return out, nil
+}
+
+// orgSizes are the sizes Usage reports from the database.
+type orgSizes struct {
+	Datasets       int
+	DatasetRecords int64
+	DatasetBytes   int64
+	StateBytes     int64
+}
+
+func (s *storage) sizes(ctx context.Context, orgID string) (orgSizes, error) {
+	var out orgSizes
+	var ds struct {
+		Datasets int
+		Records  int64
+		Bytes    int64
+	}
+	if err := s.db.WithContext(ctx).Model(&recordRow{}).
+		Select("COUNT(DISTINCT dataset) AS datasets, COUNT(*) AS records, COALESCE(SUM(LENGTH(data)), 0) AS bytes").
+		Where("org_id = ?", orgID).Scan(&ds).Error; err != nil {
+		return out, fmt.Errorf("dataset sizes: %w", err)
+	}
+	out.Datasets, out.DatasetRecords, out.DatasetBytes = ds.Datasets, ds.Records, ds.Bytes
+	var st struct{ Bytes int64 }
+	if err := s.db.WithContext(ctx).Model(&stateRow{}).
+		Select("COALESCE(SUM(LENGTH(key) + LENGTH(value)), 0) AS bytes").
+		Where("org_id = ?", orgID).Scan(&st).Error; err != nil {
+		return out, fmt.Errorf("state sizes: %w", err)
+	}
+	out.StateBytes = st.Bytes
 	return out, nil
 }

@@ -3,6 +3,7 @@ package grpcplugin
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/switchyard/switchyard/sdk/genproto/pluginv1"
 )
@@ -163,4 +164,46 @@ func headersFromProto(hs []*pluginv1.HTTPHeader) http.Header {
 		h[k] = append(h[k], kv.GetValues()...)
 	}
 	return h
+}
+
+func historyEventToProto(e HistoryEvent) *pluginv1.HistoryEvent {
+	pe := &pluginv1.HistoryEvent{Seq: e.Seq, Id: e.ID, Type: e.Type, Source: e.Source, DataJson: e.Data}
+	if !e.Time.IsZero() {
+		pe.TimeUnixNano = e.Time.UnixNano()
+	}
+	return pe
+}
+
+func historyEventFromProto(pe *pluginv1.HistoryEvent) HistoryEvent {
+	e := HistoryEvent{Seq: pe.GetSeq(), ID: pe.GetId(), Type: pe.GetType(), Source: pe.GetSource(), Data: pe.GetDataJson()}
+	if ns := pe.GetTimeUnixNano(); ns != 0 {
+		e.Time = time.Unix(0, ns).UTC()
+	}
+	return e
+}
+
+func usageToProto(u Usage) *pluginv1.UsageResponse {
+	r := &pluginv1.UsageResponse{
+		EventsSeq: u.EventsSeq, EventsEpoch: u.EventsEpoch,
+		Sockets: int32Of(u.Sockets), JobsQueued: int32Of(u.JobsQueued), JobsRunning: int32Of(u.JobsRunning),
+		Datasets: int32Of(u.Datasets), DatasetRecords: u.DatasetRecords, DatasetBytes: u.DatasetBytes,
+		FilesBytes: u.FilesBytes, StateBytes: u.StateBytes,
+	}
+	if !u.MeasuredAt.IsZero() {
+		r.MeasuredUnixNano = u.MeasuredAt.UnixNano()
+	}
+	return r
+}
+
+func usageFromProto(r *pluginv1.UsageResponse) Usage {
+	u := Usage{
+		EventsSeq: r.GetEventsSeq(), EventsEpoch: r.GetEventsEpoch(),
+		Sockets: int(r.GetSockets()), JobsQueued: int(r.GetJobsQueued()), JobsRunning: int(r.GetJobsRunning()),
+		Datasets: int(r.GetDatasets()), DatasetRecords: r.GetDatasetRecords(), DatasetBytes: r.GetDatasetBytes(),
+		FilesBytes: r.GetFilesBytes(), StateBytes: r.GetStateBytes(),
+	}
+	if ns := r.GetMeasuredUnixNano(); ns != 0 {
+		u.MeasuredAt = time.Unix(0, ns).UTC()
+	}
+	return u
 }

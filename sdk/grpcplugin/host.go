@@ -51,6 +51,15 @@ type HostServer interface {
 	JobUpdate(ctx context.Context, u JobUpdate) error
 	// Log records a log line of the plugin.
 	Log(ctx context.Context, e LogEntry) error
+	// DatasetChanges returns the dataset's records written after the page's
+	// cursor, oldest write first; the returned cursor continues the feed. A
+	// missing dataset is ErrNotFound.
+	DatasetChanges(ctx context.Context, t Tenant, dataset string, page PageRequest) (ChangePage, error)
+	// EventsSince returns the tenant's events after q.After, oldest first,
+	// leaving out events addressed to one user.
+	EventsSince(ctx context.Context, t Tenant, q EventsQuery) (EventPage, error)
+	// Usage reports the tenant's usage figures.
+	Usage(ctx context.Context, t Tenant) (Usage, error)
 }
 
 // Limits the host API enforces on requests before they reach a HostServer.
@@ -167,4 +176,36 @@ func ValidateJobUpdate(u JobUpdate) error {
 		return fmt.Errorf("%w: job error longer than 4096 bytes", ErrInvalidInput)
 	}
 	return nil
+}
+
+// ValidateEventsQuery checks an event history query: limit, and at most 32
+// type patterns of at most 64 bytes each, made of lower-case segments
+// joined by dots, the last of which may be "*".
+func ValidateEventsQuery(q EventsQuery) error {
+	if q.Limit < 0 || q.Limit > MaxPageSize {
+		return fmt.Errorf("%w: events limit %d, want 0-%d", ErrInvalidInput, q.Limit, MaxPageSize)
+	}
+	if len(q.Types) > 32 {
+		return fmt.Errorf("%w: at most 32 event type patterns", ErrInvalidInput)
+	}
+	for _, p := range q.Types {
+		if !eventPatternRE.MatchString(p) || len(p) > 64 {
+			return fmt.Errorf("%w: event type pattern %q", ErrInvalidInput, p)
+		}
+	}
+	return nil
+}
+
+var eventPatternRE = regexp.MustCompile(`^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$`)
+
+// MatchEventType reports whether event type typ matches pattern p: equal,
+// "*" for every type, or "a.*" for every type below "a".
+func MatchEventType(p, typ string) bool {
+	switch {
+	case p == "*":
+		return true
+	case len(p) > 2 && p[len(p)-2:] == ".*":
+		return len(typ) > len(p)-1 && typ[:len(p)-1] == p[:len(p)-1]
+	}
+	return p == typ
 }

@@ -224,3 +224,50 @@ func firstErr(errs ...error) error {
 	}
 	return nil
 }
+
+func (s *hostService) DatasetChanges(ctx context.Context, req *pluginv1.DatasetChangesRequest) (*pluginv1.DatasetChangesResponse, error) {
+	t := tenantFromProto(req.GetTenant())
+	page := PageRequest{Cursor: req.GetCursor(), Limit: int(req.GetLimit())}
+	if err := firstErr(ValidateTenant(t), ValidateDatasetName(req.GetDataset()), ValidatePage(page)); err != nil {
+		return nil, ToStatus(err)
+	}
+	res, err := s.impl.DatasetChanges(ctx, t, req.GetDataset(), page)
+	if err != nil {
+		return nil, ToStatus(err)
+	}
+	resp := &pluginv1.DatasetChangesResponse{Cursor: res.Cursor, More: res.More, Records: make([]*pluginv1.Record, 0, len(res.Records))}
+	for _, r := range res.Records {
+		resp.Records = append(resp.Records, &pluginv1.Record{Key: r.Key, DataJson: r.Data})
+	}
+	return resp, nil
+}
+
+func (s *hostService) EventsSince(ctx context.Context, req *pluginv1.EventsSinceRequest) (*pluginv1.EventsSinceResponse, error) {
+	t := tenantFromProto(req.GetTenant())
+	q := EventsQuery{After: req.GetAfterSeq(), Types: req.GetTypes(), Limit: int(req.GetLimit())}
+	if err := firstErr(ValidateTenant(t), ValidateEventsQuery(q)); err != nil {
+		return nil, ToStatus(err)
+	}
+	res, err := s.impl.EventsSince(ctx, t, q)
+	if err != nil {
+		return nil, ToStatus(err)
+	}
+	resp := &pluginv1.EventsSinceResponse{HeadSeq: res.Head, Epoch: res.Epoch, Gap: res.Gap, NextAfterSeq: res.Next,
+		Events: make([]*pluginv1.HistoryEvent, 0, len(res.Events))}
+	for _, e := range res.Events {
+		resp.Events = append(resp.Events, historyEventToProto(e))
+	}
+	return resp, nil
+}
+
+func (s *hostService) Usage(ctx context.Context, req *pluginv1.UsageRequest) (*pluginv1.UsageResponse, error) {
+	t := tenantFromProto(req.GetTenant())
+	if err := ValidateTenant(t); err != nil {
+		return nil, ToStatus(err)
+	}
+	u, err := s.impl.Usage(ctx, t)
+	if err != nil {
+		return nil, ToStatus(err)
+	}
+	return usageToProto(u), nil
+}

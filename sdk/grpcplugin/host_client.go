@@ -147,3 +147,43 @@ func (c *HostClient) Log(ctx context.Context, e LogEntry) error {
 	_, err := c.rpc.Log(ctx, req)
 	return FromStatus(err)
 }
+
+// DatasetChanges implements HostServer.
+func (c *HostClient) DatasetChanges(ctx context.Context, t Tenant, dataset string, page PageRequest) (ChangePage, error) {
+	resp, err := c.rpc.DatasetChanges(ctx, &pluginv1.DatasetChangesRequest{
+		Tenant: tenantToProto(t), Dataset: dataset, Cursor: page.Cursor, Limit: int32Of(page.Limit),
+	})
+	if err != nil {
+		return ChangePage{}, FromStatus(err)
+	}
+	out := ChangePage{Cursor: resp.GetCursor(), More: resp.GetMore(), Records: make([]Record, 0, len(resp.GetRecords()))}
+	for _, r := range resp.GetRecords() {
+		out.Records = append(out.Records, Record{Key: r.GetKey(), Data: r.GetDataJson()})
+	}
+	return out, nil
+}
+
+// EventsSince implements HostServer.
+func (c *HostClient) EventsSince(ctx context.Context, t Tenant, q EventsQuery) (EventPage, error) {
+	resp, err := c.rpc.EventsSince(ctx, &pluginv1.EventsSinceRequest{
+		Tenant: tenantToProto(t), AfterSeq: q.After, Types: q.Types, Limit: int32Of(q.Limit),
+	})
+	if err != nil {
+		return EventPage{}, FromStatus(err)
+	}
+	out := EventPage{Head: resp.GetHeadSeq(), Epoch: resp.GetEpoch(), Gap: resp.GetGap(), Next: resp.GetNextAfterSeq(),
+		Events: make([]HistoryEvent, 0, len(resp.GetEvents()))}
+	for _, e := range resp.GetEvents() {
+		out.Events = append(out.Events, historyEventFromProto(e))
+	}
+	return out, nil
+}
+
+// Usage implements HostServer.
+func (c *HostClient) Usage(ctx context.Context, t Tenant) (Usage, error) {
+	resp, err := c.rpc.Usage(ctx, &pluginv1.UsageRequest{Tenant: tenantToProto(t)})
+	if err != nil {
+		return Usage{}, FromStatus(err)
+	}
+	return usageFromProto(resp), nil
+}

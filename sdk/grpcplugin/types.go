@@ -3,6 +3,7 @@ package grpcplugin
 import (
 	"encoding/json"
 	"log/slog"
+	"time"
 )
 
 // Tenant names the organization (tenant) a call is about. Every call into a
@@ -195,4 +196,72 @@ type Health struct {
 	Message     string
 	RunningJobs int
 	Tenants     int
+}
+
+// ChangePage is one page of a dataset's change feed (DatasetChanges).
+type ChangePage struct {
+	// Records were written after the request's cursor, oldest write first.
+	Records []Record
+	// Cursor continues the feed; it is set on every page, also an empty one.
+	Cursor string
+	// More is true when further records were already written.
+	More bool
+}
+
+// EventsQuery asks for a tenant's event history (EventsSince).
+type EventsQuery struct {
+	// After is the last sequence number the reader has; 0 reads from the
+	// oldest event kept.
+	After uint64
+	// Types are event type patterns ("sync.*", "custom.*"); none means all.
+	Types []string
+	// Limit is the most events returned; 0 lets the host choose. Hosts cap
+	// it at MaxPageSize.
+	Limit int
+}
+
+// HistoryEvent is one event of a tenant's history.
+type HistoryEvent struct {
+	Seq    uint64          `json:"seq"`
+	ID     string          `json:"id"`
+	Type   string          `json:"type"`
+	Source string          `json:"source"`
+	Time   time.Time       `json:"timestamp"`
+	Data   json.RawMessage `json:"data"`
+}
+
+// EventPage is one page of a tenant's event history.
+type EventPage struct {
+	Events []HistoryEvent
+	// Head is the tenant's latest sequence number and Epoch names its
+	// history.
+	Head  uint64
+	Epoch string
+	// Gap is true when events after the query's After are no longer kept:
+	// Events start at the oldest one kept.
+	Gap bool
+	// Next is the After of the next query: the last sequence number
+	// examined.
+	Next uint64
+}
+
+// Usage is what the core knows of a tenant's use of the platform.
+type Usage struct {
+	// EventsSeq is the tenant's latest event sequence number; the difference
+	// of two readings counts the events published in between.
+	EventsSeq   uint64 `json:"events_seq"`
+	EventsEpoch string `json:"events_epoch"`
+	// Sockets counts open real-time connections on the core serving the
+	// plugin process.
+	Sockets        int   `json:"sockets"`
+	JobsQueued     int   `json:"jobs_queued"`
+	JobsRunning    int   `json:"jobs_running"`
+	Datasets       int   `json:"datasets"`
+	DatasetRecords int64 `json:"dataset_records"`
+	DatasetBytes   int64 `json:"dataset_bytes"`
+	// FilesBytes is the size of the tenant's files directory.
+	FilesBytes int64 `json:"files_bytes"`
+	// StateBytes is the size of every plugin's state in the tenant.
+	StateBytes int64     `json:"state_bytes"`
+	MeasuredAt time.Time `json:"measured_at"`
 }

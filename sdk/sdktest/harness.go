@@ -34,6 +34,10 @@ type Options struct {
 	Logger hclog.Logger
 	// StartTimeout bounds the start of a plugin binary; zero is 30s.
 	StartTimeout time.Duration
+	// Env is the environment of a plugin binary (NAME=value), as the core
+	// gives it (SWITCHYARD_FILES_DIR, SWITCHYARD_PLUGIN_DATA_DIR, ...); the
+	// test process's own environment is withheld either way.
+	Env []string
 }
 
 // Harness runs one plugin the way the core does, over go-plugin and gRPC,
@@ -50,6 +54,7 @@ type Harness struct {
 	Manifest grpcplugin.Manifest
 
 	pc        *plugin.Client
+	binary    bool
 	close     func() error
 	closeOnce sync.Once
 	closeErr  error
@@ -152,14 +157,16 @@ func StartBinary(ctx context.Context, path string, opts Options) (*Harness, erro
 		return nil, err
 	}
 	host, rh, logger := opts.defaults()
-	cfg := grpcplugin.ClientConfig(exec.Command(path), host, logger)
+	cmd := exec.Command(path) //nolint:gosec // the plugin binary the test chose
+	cmd.Env = append([]string(nil), opts.Env...)
+	cfg := grpcplugin.ClientConfig(cmd, host, logger)
 	cfg.SecureConfig = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
 	cfg.StartTimeout = opts.StartTimeout
 	if cfg.StartTimeout <= 0 {
 		cfg.StartTimeout = 30 * time.Second
 	}
 	pc := plugin.NewClient(cfg)
-	h := &Harness{Host: rh, pc: pc}
+	h := &Harness{Host: rh, pc: pc, binary: true}
 	h.close = func() error {
 		if h.Client != nil {
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -199,6 +206,17 @@ func (h *Harness) connect(ctx context.Context) error {
 func (h *Harness) Close() error {
 	h.closeOnce.Do(func() { h.closeErr = h.close() })
 	return h.closeErr
+}
+
+// Pid returns the process id of a plugin binary started by StartBinary,
+// 0 for a plugin served in-process (tests read its memory use from /proc).
+func (h *Harness) Pid() int {
+	if h.binary {
+		if rc := h.pc.ReattachConfig(); rc != nil {
+			return rc.Pid
+		}
+	}
+	return 0
 }
 
 // Exited reports whether the plugin process (or in-process server) ended.

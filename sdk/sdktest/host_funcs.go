@@ -22,6 +22,10 @@ type HostFuncs struct {
 	DatasetListFunc   func(ctx context.Context, t grpcplugin.Tenant) ([]grpcplugin.DatasetInfo, error)
 	JobUpdateFunc     func(ctx context.Context, u grpcplugin.JobUpdate) error
 	LogFunc           func(ctx context.Context, e grpcplugin.LogEntry) error
+	// Since the host API grew DatasetChanges, EventsSince and Usage.
+	DatasetChangesFunc func(ctx context.Context, t grpcplugin.Tenant, dataset string, page grpcplugin.PageRequest) (grpcplugin.ChangePage, error)
+	EventsSinceFunc    func(ctx context.Context, t grpcplugin.Tenant, q grpcplugin.EventsQuery) (grpcplugin.EventPage, error)
+	UsageFunc          func(ctx context.Context, t grpcplugin.Tenant) (grpcplugin.Usage, error)
 }
 
 var _ grpcplugin.HostServer = (*HostFuncs)(nil)
@@ -106,4 +110,28 @@ func (f *HostFuncs) Log(ctx context.Context, e grpcplugin.LogEntry) error {
 		return errUnset
 	}
 	return f.LogFunc(ctx, e)
+}
+
+// DatasetChanges calls DatasetChangesFunc.
+func (f *HostFuncs) DatasetChanges(ctx context.Context, t grpcplugin.Tenant, dataset string, page grpcplugin.PageRequest) (grpcplugin.ChangePage, error) {
+	if f.DatasetChangesFunc == nil {
+		return grpcplugin.ChangePage{}, errUnset
+	}
+	return f.DatasetChangesFunc(ctx, t, dataset, page)
+}
+
+// EventsSince calls EventsSinceFunc.
+func (f *HostFuncs) EventsSince(ctx context.Context, t grpcplugin.Tenant, q grpcplugin.EventsQuery) (grpcplugin.EventPage, error) {
+	if f.EventsSinceFunc == nil {
+		return grpcplugin.EventPage{}, errUnset
+	}
+	return f.EventsSinceFunc(ctx, t, q)
+}
+
+// Usage calls UsageFunc.
+func (f *HostFuncs) Usage(ctx context.Context, t grpcplugin.Tenant) (grpcplugin.Usage, error) {
+	if f.UsageFunc == nil {
+		return grpcplugin.Usage{}, errUnset
+	}
+	return f.UsageFunc(ctx, t)
 }

@@ -35,6 +35,12 @@ type RecordingHost struct {
 	jobs      []grpcplugin.JobUpdate
 	logs      []grpcplugin.LogEntry
 	changed   chan struct{} // closed and replaced on every change
+
+	// The change feed of every dataset, the event history and usage
+	// figures (DatasetChanges, EventsSince, Usage).
+	feeds   map[string]map[string]*changeFeed // tenant -> dataset -> feed
+	history map[string]*eventLog              // tenant -> history
+	usage   map[string]grpcplugin.Usage       // tenant -> figures set by SetUsage
 }
 
 // RefusedEvent is an event the RecordingHost refused, with the rejection.
@@ -54,6 +60,9 @@ func NewRecordingHost() *RecordingHost {
 		state:     make(map[string]map[string][]byte),
 		datasets:  make(map[string]map[string]map[string][]byte),
 		changed:   make(chan struct{}),
+		feeds:     make(map[string]map[string]*changeFeed),
+		history:   make(map[string]*eventLog),
+		usage:     make(map[string]grpcplugin.Usage),
 	}
 }
 
@@ -90,6 +99,7 @@ func (h *RecordingHost) Uninstall(t grpcplugin.Tenant) {
 	delete(h.installed, t.ID)
 	delete(h.state, t.ID)
 	delete(h.datasets, t.ID)
+	delete(h.feeds, t.ID)
 }
 
 // notify wakes waiters. h.mu is held.
@@ -127,6 +137,9 @@ func (h *RecordingHost) Emit(_ context.Context, events []grpcplugin.Event) (grpc
 		}
 		res.Accepted++
 		h.events = append(h.events, cloneEvent(e))
+		if e.Target == "" {
+			h.eventLog(e.Tenant.ID).add(grpcplugin.HistoryEvent{ID: e.ID, Type: e.Type, Source: "plugin:" + h.manifest.Name, Data: slices.Clone(e.Data)}, h.maxEvents)
+		}
 	}
 	if over := len(h.events) - h.maxEvents; over > 0 {
 		// Keep the latest maxEvents; compact once the slice doubled.
@@ -219,6 +232,7 @@ func (h *RecordingHost) DatasetAppend(_ context.Context, t grpcplugin.Tenant, da
 		h.datasets[t.ID][dataset] = ds
 	}
 	var res grpcplugin.AppendResult
+	feed := h.feed(t.ID, dataset)
 	for _, r := range records {
 		if _, ok := ds[r.Key]; ok {
 			res.Updated++
@@ -226,6 +240,7 @@ func (h *RecordingHost) DatasetAppend(_ context.Context, t grpcplugin.Tenant, da
 			res.Inserted++
 		}
 		ds[r.Key] = slices.Clone(r.Data)
+		feed.write(r.Key)
 	}
 	h.notify()
 	return res, nil

@@ -3178,6 +3178,561 @@ func (*LogResponse) Descriptor() ([]byte, []int) {
 	return file_switchyard_plugin_v1_plugin_proto_rawDescGZIP(), []int{53}
 }
 
+type DatasetChangesRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Tenant  *Tenant                `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	Dataset string                 `protobuf:"bytes,2,opt,name=dataset,proto3" json:"dataset,omitempty"`
+	// cursor is empty to read from the beginning, then the cursor of the
+	// previous response.
+	Cursor string `protobuf:"bytes,3,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// limit is the page size; 0 lets the host choose.
+	Limit         int32 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DatasetChangesRequest) Reset() {
+	*x = DatasetChangesRequest{}
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DatasetChangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DatasetChangesRequest) ProtoMessage() {}
+
+func (x *DatasetChangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DatasetChangesRequest.ProtoReflect.Descriptor instead.
+func (*DatasetChangesRequest) Descriptor() ([]byte, []int) {
+	return file_switchyard_plugin_v1_plugin_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *DatasetChangesRequest) GetTenant() *Tenant {
+	if x != nil {
+		return x.Tenant
+	}
+	return nil
+}
+
+func (x *DatasetChangesRequest) GetDataset() string {
+	if x != nil {
+		return x.Dataset
+	}
+	return ""
+}
+
+func (x *DatasetChangesRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *DatasetChangesRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type DatasetChangesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// records written after the cursor, oldest write first. A record written
+	// again after the cursor appears once, at its latest write.
+	Records []*Record `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	// cursor is where the next call continues; it is set on every response,
+	// also when no record was returned, so a reader can keep polling.
+	Cursor string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// more is true when records beyond this page were already written.
+	More          bool `protobuf:"varint,3,opt,name=more,proto3" json:"more,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DatasetChangesResponse) Reset() {
+	*x = DatasetChangesResponse{}
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DatasetChangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DatasetChangesResponse) ProtoMessage() {}
+
+func (x *DatasetChangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DatasetChangesResponse.ProtoReflect.Descriptor instead.
+func (*DatasetChangesResponse) Descriptor() ([]byte, []int) {
+	return file_switchyard_plugin_v1_plugin_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *DatasetChangesResponse) GetRecords() []*Record {
+	if x != nil {
+		return x.Records
+	}
+	return nil
+}
+
+func (x *DatasetChangesResponse) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *DatasetChangesResponse) GetMore() bool {
+	if x != nil {
+		return x.More
+	}
+	return false
+}
+
+type EventsSinceRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Tenant *Tenant                `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	// after_seq is the last sequence number the reader has; 0 reads from the
+	// oldest event kept.
+	AfterSeq uint64 `protobuf:"varint,2,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
+	// types are event type patterns ("sync.*", "custom.*", "alert"); empty
+	// means every type.
+	Types []string `protobuf:"bytes,3,rep,name=types,proto3" json:"types,omitempty"`
+	// limit is the most events returned; 0 lets the host choose.
+	Limit         int32 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventsSinceRequest) Reset() {
+	*x = EventsSinceRequest{}
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventsSinceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventsSinceRequest) ProtoMessage() {}
+
+func (x *EventsSinceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventsSinceRequest.ProtoReflect.Descriptor instead.
+func (*EventsSinceRequest) Descriptor() ([]byte, []int) {
+	return file_switchyard_plugin_v1_plugin_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *EventsSinceRequest) GetTenant() *Tenant {
+	if x != nil {
+		return x.Tenant
+	}
+	return nil
+}
+
+func (x *EventsSinceRequest) GetAfterSeq() uint64 {
+	if x != nil {
+		return x.AfterSeq
+	}
+	return 0
+}
+
+func (x *EventsSinceRequest) GetTypes() []string {
+	if x != nil {
+		return x.Types
+	}
+	return nil
+}
+
+func (x *EventsSinceRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+// HistoryEvent is one event of a tenant's history.
+type HistoryEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Seq   uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	Id    string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Type  string                 `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
+	// source names the producer: "core", "api", "plugin:<name>".
+	Source string `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
+	// time_unix_nano is when the core accepted the event.
+	TimeUnixNano  int64  `protobuf:"varint,5,opt,name=time_unix_nano,json=timeUnixNano,proto3" json:"time_unix_nano,omitempty"`
+	DataJson      []byte `protobuf:"bytes,6,opt,name=data_json,json=dataJson,proto3" json:"data_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistoryEvent) Reset() {
+	*x = HistoryEvent{}
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistoryEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistoryEvent) ProtoMessage() {}
+
+func (x *HistoryEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistoryEvent.ProtoReflect.Descriptor instead.
+func (*HistoryEvent) Descriptor() ([]byte, []int) {
+	return file_switchyard_plugin_v1_plugin_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *HistoryEvent) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *HistoryEvent) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *HistoryEvent) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *HistoryEvent) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *HistoryEvent) GetTimeUnixNano() int64 {
+	if x != nil {
+		return x.TimeUnixNano
+	}
+	return 0
+}
+
+func (x *HistoryEvent) GetDataJson() []byte {
+	if x != nil {
+		return x.DataJson
+	}
+	return nil
+}
+
+type EventsSinceResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Events []*HistoryEvent        `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	// head_seq is the tenant's latest sequence number.
+	HeadSeq uint64 `protobuf:"varint,2,opt,name=head_seq,json=headSeq,proto3" json:"head_seq,omitempty"`
+	// epoch names the history head_seq belongs to; it changes when the
+	// history's continuity was lost.
+	Epoch string `protobuf:"bytes,3,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	// gap is true when events after after_seq are no longer kept: the events
+	// returned start at the oldest one kept.
+	Gap bool `protobuf:"varint,4,opt,name=gap,proto3" json:"gap,omitempty"`
+	// next_after_seq is the after_seq of the next call: the last sequence
+	// number examined (events of other types are skipped, not returned).
+	NextAfterSeq  uint64 `protobuf:"varint,5,opt,name=next_after_seq,json=nextAfterSeq,proto3" json:"next_after_seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventsSinceResponse) Reset() {
+	*x = EventsSinceResponse{}
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventsSinceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventsSinceResponse) ProtoMessage() {}
+
+func (x *EventsSinceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventsSinceResponse.ProtoReflect.Descriptor instead.
+func (*EventsSinceResponse) Descriptor() ([]byte, []int) {
+	return file_switchyard_plugin_v1_plugin_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *EventsSinceResponse) GetEvents() []*HistoryEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+func (x *EventsSinceResponse) GetHeadSeq() uint64 {
+	if x != nil {
+		return x.HeadSeq
+	}
+	return 0
+}
+
+func (x *EventsSinceResponse) GetEpoch() string {
+	if x != nil {
+		return x.Epoch
+	}
+	return ""
+}
+
+func (x *EventsSinceResponse) GetGap() bool {
+	if x != nil {
+		return x.Gap
+	}
+	return false
+}
+
+func (x *EventsSinceResponse) GetNextAfterSeq() uint64 {
+	if x != nil {
+		return x.NextAfterSeq
+	}
+	return 0
+}
+
+type UsageRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tenant        *Tenant                `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UsageRequest) Reset() {
+	*x = UsageRequest{}
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UsageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UsageRequest) ProtoMessage() {}
+
+func (x *UsageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UsageRequest.ProtoReflect.Descriptor instead.
+func (*UsageRequest) Descriptor() ([]byte, []int) {
+	return file_switchyard_plugin_v1_plugin_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *UsageRequest) GetTenant() *Tenant {
+	if x != nil {
+		return x.Tenant
+	}
+	return nil
+}
+
+type UsageResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// events_seq is the tenant's latest event sequence number: the difference
+	// between two readings is the number of events published in between.
+	EventsSeq   uint64 `protobuf:"varint,1,opt,name=events_seq,json=eventsSeq,proto3" json:"events_seq,omitempty"`
+	EventsEpoch string `protobuf:"bytes,2,opt,name=events_epoch,json=eventsEpoch,proto3" json:"events_epoch,omitempty"`
+	// sockets counts the tenant's open real-time connections served by the
+	// core this plugin process runs under.
+	Sockets        int32 `protobuf:"varint,3,opt,name=sockets,proto3" json:"sockets,omitempty"`
+	JobsQueued     int32 `protobuf:"varint,4,opt,name=jobs_queued,json=jobsQueued,proto3" json:"jobs_queued,omitempty"`
+	JobsRunning    int32 `protobuf:"varint,5,opt,name=jobs_running,json=jobsRunning,proto3" json:"jobs_running,omitempty"`
+	Datasets       int32 `protobuf:"varint,6,opt,name=datasets,proto3" json:"datasets,omitempty"`
+	DatasetRecords int64 `protobuf:"varint,7,opt,name=dataset_records,json=datasetRecords,proto3" json:"dataset_records,omitempty"`
+	// dataset_bytes is the size of the datasets' JSON records.
+	DatasetBytes int64 `protobuf:"varint,8,opt,name=dataset_bytes,json=datasetBytes,proto3" json:"dataset_bytes,omitempty"`
+	// files_bytes is the size of the tenant's files directory.
+	FilesBytes int64 `protobuf:"varint,9,opt,name=files_bytes,json=filesBytes,proto3" json:"files_bytes,omitempty"`
+	// state_bytes is the size of every plugin's state in the tenant.
+	StateBytes int64 `protobuf:"varint,10,opt,name=state_bytes,json=stateBytes,proto3" json:"state_bytes,omitempty"`
+	// measured_unix_nano is when the figures were taken.
+	MeasuredUnixNano int64 `protobuf:"varint,11,opt,name=measured_unix_nano,json=measuredUnixNano,proto3" json:"measured_unix_nano,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *UsageResponse) Reset() {
+	*x = UsageResponse{}
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UsageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UsageResponse) ProtoMessage() {}
+
+func (x *UsageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UsageResponse.ProtoReflect.Descriptor instead.
+func (*UsageResponse) Descriptor() ([]byte, []int) {
+	return file_switchyard_plugin_v1_plugin_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *UsageResponse) GetEventsSeq() uint64 {
+	if x != nil {
+		return x.EventsSeq
+	}
+	return 0
+}
+
+func (x *UsageResponse) GetEventsEpoch() string {
+	if x != nil {
+		return x.EventsEpoch
+	}
+	return ""
+}
+
+func (x *UsageResponse) GetSockets() int32 {
+	if x != nil {
+		return x.Sockets
+	}
+	return 0
+}
+
+func (x *UsageResponse) GetJobsQueued() int32 {
+	if x != nil {
+		return x.JobsQueued
+	}
+	return 0
+}
+
+func (x *UsageResponse) GetJobsRunning() int32 {
+	if x != nil {
+		return x.JobsRunning
+	}
+	return 0
+}
+
+func (x *UsageResponse) GetDatasets() int32 {
+	if x != nil {
+		return x.Datasets
+	}
+	return 0
+}
+
+func (x *UsageResponse) GetDatasetRecords() int64 {
+	if x != nil {
+		return x.DatasetRecords
+	}
+	return 0
+}
+
+func (x *UsageResponse) GetDatasetBytes() int64 {
+	if x != nil {
+		return x.DatasetBytes
+	}
+	return 0
+}
+
+func (x *UsageResponse) GetFilesBytes() int64 {
+	if x != nil {
+		return x.FilesBytes
+	}
+	return 0
+}
+
+func (x *UsageResponse) GetStateBytes() int64 {
+	if x != nil {
+		return x.StateBytes
+	}
+	return 0
+}
+
+func (x *UsageResponse) GetMeasuredUnixNano() int64 {
+	if x != nil {
+		return x.MeasuredUnixNano
+	}
+	return 0
+}
+
 var File_switchyard_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_switchyard_plugin_v1_plugin_proto_rawDesc = "" +
@@ -3372,7 +3927,53 @@ const file_switchyard_plugin_v1_plugin_proto_rawDesc = "" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x126\n" +
 	"\x06fields\x18\x03 \x03(\v2\x1e.switchyard.plugin.v1.LogFieldR\x06fields\x124\n" +
 	"\x06tenant\x18\x04 \x01(\v2\x1c.switchyard.plugin.v1.TenantR\x06tenant\"\r\n" +
-	"\vLogResponse*\\\n" +
+	"\vLogResponse\"\x95\x01\n" +
+	"\x15DatasetChangesRequest\x124\n" +
+	"\x06tenant\x18\x01 \x01(\v2\x1c.switchyard.plugin.v1.TenantR\x06tenant\x12\x18\n" +
+	"\adataset\x18\x02 \x01(\tR\adataset\x12\x16\n" +
+	"\x06cursor\x18\x03 \x01(\tR\x06cursor\x12\x14\n" +
+	"\x05limit\x18\x04 \x01(\x05R\x05limit\"|\n" +
+	"\x16DatasetChangesResponse\x126\n" +
+	"\arecords\x18\x01 \x03(\v2\x1c.switchyard.plugin.v1.RecordR\arecords\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\x12\x12\n" +
+	"\x04more\x18\x03 \x01(\bR\x04more\"\x93\x01\n" +
+	"\x12EventsSinceRequest\x124\n" +
+	"\x06tenant\x18\x01 \x01(\v2\x1c.switchyard.plugin.v1.TenantR\x06tenant\x12\x1b\n" +
+	"\tafter_seq\x18\x02 \x01(\x04R\bafterSeq\x12\x14\n" +
+	"\x05types\x18\x03 \x03(\tR\x05types\x12\x14\n" +
+	"\x05limit\x18\x04 \x01(\x05R\x05limit\"\x9f\x01\n" +
+	"\fHistoryEvent\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
+	"\x04type\x18\x03 \x01(\tR\x04type\x12\x16\n" +
+	"\x06source\x18\x04 \x01(\tR\x06source\x12$\n" +
+	"\x0etime_unix_nano\x18\x05 \x01(\x03R\ftimeUnixNano\x12\x1b\n" +
+	"\tdata_json\x18\x06 \x01(\fR\bdataJson\"\xba\x01\n" +
+	"\x13EventsSinceResponse\x12:\n" +
+	"\x06events\x18\x01 \x03(\v2\".switchyard.plugin.v1.HistoryEventR\x06events\x12\x19\n" +
+	"\bhead_seq\x18\x02 \x01(\x04R\aheadSeq\x12\x14\n" +
+	"\x05epoch\x18\x03 \x01(\tR\x05epoch\x12\x10\n" +
+	"\x03gap\x18\x04 \x01(\bR\x03gap\x12$\n" +
+	"\x0enext_after_seq\x18\x05 \x01(\x04R\fnextAfterSeq\"D\n" +
+	"\fUsageRequest\x124\n" +
+	"\x06tenant\x18\x01 \x01(\v2\x1c.switchyard.plugin.v1.TenantR\x06tenant\"\x89\x03\n" +
+	"\rUsageResponse\x12\x1d\n" +
+	"\n" +
+	"events_seq\x18\x01 \x01(\x04R\teventsSeq\x12!\n" +
+	"\fevents_epoch\x18\x02 \x01(\tR\veventsEpoch\x12\x18\n" +
+	"\asockets\x18\x03 \x01(\x05R\asockets\x12\x1f\n" +
+	"\vjobs_queued\x18\x04 \x01(\x05R\n" +
+	"jobsQueued\x12!\n" +
+	"\fjobs_running\x18\x05 \x01(\x05R\vjobsRunning\x12\x1a\n" +
+	"\bdatasets\x18\x06 \x01(\x05R\bdatasets\x12'\n" +
+	"\x0fdataset_records\x18\a \x01(\x03R\x0edatasetRecords\x12#\n" +
+	"\rdataset_bytes\x18\b \x01(\x03R\fdatasetBytes\x12\x1f\n" +
+	"\vfiles_bytes\x18\t \x01(\x03R\n" +
+	"filesBytes\x12\x1f\n" +
+	"\vstate_bytes\x18\n" +
+	" \x01(\x03R\n" +
+	"stateBytes\x12,\n" +
+	"\x12measured_unix_nano\x18\v \x01(\x03R\x10measuredUnixNano*\\\n" +
 	"\fHealthStatus\x12\x1d\n" +
 	"\x19HEALTH_STATUS_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10HEALTH_STATUS_OK\x10\x01\x12\x17\n" +
@@ -3401,7 +4002,7 @@ const file_switchyard_plugin_v1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"HandleHTTP\x12%.switchyard.plugin.v1.HTTPRequestPart\x1a&.switchyard.plugin.v1.HTTPResponsePart(\x010\x01\x12S\n" +
 	"\x06Health\x12#.switchyard.plugin.v1.HealthRequest\x1a$.switchyard.plugin.v1.HealthResponse\x12Y\n" +
-	"\bShutdown\x12%.switchyard.plugin.v1.ShutdownRequest\x1a&.switchyard.plugin.v1.ShutdownResponse2\xac\a\n" +
+	"\bShutdown\x12%.switchyard.plugin.v1.ShutdownRequest\x1a&.switchyard.plugin.v1.ShutdownResponse2\xcf\t\n" +
 	"\x04Host\x12M\n" +
 	"\x04Emit\x12!.switchyard.plugin.v1.EmitRequest\x1a\".switchyard.plugin.v1.EmitResponse\x12Y\n" +
 	"\bStateGet\x12%.switchyard.plugin.v1.StateGetRequest\x1a&.switchyard.plugin.v1.StateGetResponse\x12Y\n" +
@@ -3412,7 +4013,10 @@ const file_switchyard_plugin_v1_plugin_proto_rawDesc = "" +
 	"\fDatasetQuery\x12).switchyard.plugin.v1.DatasetQueryRequest\x1a*.switchyard.plugin.v1.DatasetQueryResponse\x12b\n" +
 	"\vDatasetList\x12(.switchyard.plugin.v1.DatasetListRequest\x1a).switchyard.plugin.v1.DatasetListResponse\x12\\\n" +
 	"\tJobUpdate\x12&.switchyard.plugin.v1.JobUpdateRequest\x1a'.switchyard.plugin.v1.JobUpdateResponse\x12J\n" +
-	"\x03Log\x12 .switchyard.plugin.v1.LogRequest\x1a!.switchyard.plugin.v1.LogResponseBAZ?github.com/switchyard/switchyard/sdk/genproto/pluginv1;pluginv1b\x06proto3"
+	"\x03Log\x12 .switchyard.plugin.v1.LogRequest\x1a!.switchyard.plugin.v1.LogResponse\x12k\n" +
+	"\x0eDatasetChanges\x12+.switchyard.plugin.v1.DatasetChangesRequest\x1a,.switchyard.plugin.v1.DatasetChangesResponse\x12b\n" +
+	"\vEventsSince\x12(.switchyard.plugin.v1.EventsSinceRequest\x1a).switchyard.plugin.v1.EventsSinceResponse\x12P\n" +
+	"\x05Usage\x12\".switchyard.plugin.v1.UsageRequest\x1a#.switchyard.plugin.v1.UsageResponseBAZ?github.com/switchyard/switchyard/sdk/genproto/pluginv1;pluginv1b\x06proto3"
 
 var (
 	file_switchyard_plugin_v1_plugin_proto_rawDescOnce sync.Once
@@ -3427,65 +4031,72 @@ func file_switchyard_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_switchyard_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_switchyard_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
+var file_switchyard_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 61)
 var file_switchyard_plugin_v1_plugin_proto_goTypes = []any{
-	(HealthStatus)(0),             // 0: switchyard.plugin.v1.HealthStatus
-	(JobStatus)(0),                // 1: switchyard.plugin.v1.JobStatus
-	(LogLevel)(0),                 // 2: switchyard.plugin.v1.LogLevel
-	(*Tenant)(nil),                // 3: switchyard.plugin.v1.Tenant
-	(*Actor)(nil),                 // 4: switchyard.plugin.v1.Actor
-	(*ErrorDetail)(nil),           // 5: switchyard.plugin.v1.ErrorDetail
-	(*InitRequest)(nil),           // 6: switchyard.plugin.v1.InitRequest
-	(*InitResponse)(nil),          // 7: switchyard.plugin.v1.InitResponse
-	(*GetManifestRequest)(nil),    // 8: switchyard.plugin.v1.GetManifestRequest
-	(*GetManifestResponse)(nil),   // 9: switchyard.plugin.v1.GetManifestResponse
-	(*Manifest)(nil),              // 10: switchyard.plugin.v1.Manifest
-	(*Action)(nil),                // 11: switchyard.plugin.v1.Action
-	(*ConfigureRequest)(nil),      // 12: switchyard.plugin.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),     // 13: switchyard.plugin.v1.ConfigureResponse
-	(*RemoveTenantRequest)(nil),   // 14: switchyard.plugin.v1.RemoveTenantRequest
-	(*RemoveTenantResponse)(nil),  // 15: switchyard.plugin.v1.RemoveTenantResponse
-	(*InvokeRequest)(nil),         // 16: switchyard.plugin.v1.InvokeRequest
-	(*InvokeResponse)(nil),        // 17: switchyard.plugin.v1.InvokeResponse
-	(*StartJobRequest)(nil),       // 18: switchyard.plugin.v1.StartJobRequest
-	(*StartJobResponse)(nil),      // 19: switchyard.plugin.v1.StartJobResponse
-	(*CancelJobRequest)(nil),      // 20: switchyard.plugin.v1.CancelJobRequest
-	(*CancelJobResponse)(nil),     // 21: switchyard.plugin.v1.CancelJobResponse
-	(*HTTPHeader)(nil),            // 22: switchyard.plugin.v1.HTTPHeader
-	(*HTTPRequestHead)(nil),       // 23: switchyard.plugin.v1.HTTPRequestHead
-	(*HTTPRequestPart)(nil),       // 24: switchyard.plugin.v1.HTTPRequestPart
-	(*HTTPResponseHead)(nil),      // 25: switchyard.plugin.v1.HTTPResponseHead
-	(*HTTPResponsePart)(nil),      // 26: switchyard.plugin.v1.HTTPResponsePart
-	(*HealthRequest)(nil),         // 27: switchyard.plugin.v1.HealthRequest
-	(*HealthResponse)(nil),        // 28: switchyard.plugin.v1.HealthResponse
-	(*ShutdownRequest)(nil),       // 29: switchyard.plugin.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),      // 30: switchyard.plugin.v1.ShutdownResponse
-	(*Event)(nil),                 // 31: switchyard.plugin.v1.Event
-	(*EmitRequest)(nil),           // 32: switchyard.plugin.v1.EmitRequest
-	(*EmitRejection)(nil),         // 33: switchyard.plugin.v1.EmitRejection
-	(*EmitResponse)(nil),          // 34: switchyard.plugin.v1.EmitResponse
-	(*StateGetRequest)(nil),       // 35: switchyard.plugin.v1.StateGetRequest
-	(*StateGetResponse)(nil),      // 36: switchyard.plugin.v1.StateGetResponse
-	(*StatePutRequest)(nil),       // 37: switchyard.plugin.v1.StatePutRequest
-	(*StatePutResponse)(nil),      // 38: switchyard.plugin.v1.StatePutResponse
-	(*StateDeleteRequest)(nil),    // 39: switchyard.plugin.v1.StateDeleteRequest
-	(*StateDeleteResponse)(nil),   // 40: switchyard.plugin.v1.StateDeleteResponse
-	(*StateListRequest)(nil),      // 41: switchyard.plugin.v1.StateListRequest
-	(*StateItem)(nil),             // 42: switchyard.plugin.v1.StateItem
-	(*StateListResponse)(nil),     // 43: switchyard.plugin.v1.StateListResponse
-	(*Record)(nil),                // 44: switchyard.plugin.v1.Record
-	(*DatasetAppendRequest)(nil),  // 45: switchyard.plugin.v1.DatasetAppendRequest
-	(*DatasetAppendResponse)(nil), // 46: switchyard.plugin.v1.DatasetAppendResponse
-	(*DatasetQueryRequest)(nil),   // 47: switchyard.plugin.v1.DatasetQueryRequest
-	(*DatasetQueryResponse)(nil),  // 48: switchyard.plugin.v1.DatasetQueryResponse
-	(*DatasetListRequest)(nil),    // 49: switchyard.plugin.v1.DatasetListRequest
-	(*DatasetInfo)(nil),           // 50: switchyard.plugin.v1.DatasetInfo
-	(*DatasetListResponse)(nil),   // 51: switchyard.plugin.v1.DatasetListResponse
-	(*JobUpdateRequest)(nil),      // 52: switchyard.plugin.v1.JobUpdateRequest
-	(*JobUpdateResponse)(nil),     // 53: switchyard.plugin.v1.JobUpdateResponse
-	(*LogField)(nil),              // 54: switchyard.plugin.v1.LogField
-	(*LogRequest)(nil),            // 55: switchyard.plugin.v1.LogRequest
-	(*LogResponse)(nil),           // 56: switchyard.plugin.v1.LogResponse
+	(HealthStatus)(0),              // 0: switchyard.plugin.v1.HealthStatus
+	(JobStatus)(0),                 // 1: switchyard.plugin.v1.JobStatus
+	(LogLevel)(0),                  // 2: switchyard.plugin.v1.LogLevel
+	(*Tenant)(nil),                 // 3: switchyard.plugin.v1.Tenant
+	(*Actor)(nil),                  // 4: switchyard.plugin.v1.Actor
+	(*ErrorDetail)(nil),            // 5: switchyard.plugin.v1.ErrorDetail
+	(*InitRequest)(nil),            // 6: switchyard.plugin.v1.InitRequest
+	(*InitResponse)(nil),           // 7: switchyard.plugin.v1.InitResponse
+	(*GetManifestRequest)(nil),     // 8: switchyard.plugin.v1.GetManifestRequest
+	(*GetManifestResponse)(nil),    // 9: switchyard.plugin.v1.GetManifestResponse
+	(*Manifest)(nil),               // 10: switchyard.plugin.v1.Manifest
+	(*Action)(nil),                 // 11: switchyard.plugin.v1.Action
+	(*ConfigureRequest)(nil),       // 12: switchyard.plugin.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),      // 13: switchyard.plugin.v1.ConfigureResponse
+	(*RemoveTenantRequest)(nil),    // 14: switchyard.plugin.v1.RemoveTenantRequest
+	(*RemoveTenantResponse)(nil),   // 15: switchyard.plugin.v1.RemoveTenantResponse
+	(*InvokeRequest)(nil),          // 16: switchyard.plugin.v1.InvokeRequest
+	(*InvokeResponse)(nil),         // 17: switchyard.plugin.v1.InvokeResponse
+	(*StartJobRequest)(nil),        // 18: switchyard.plugin.v1.StartJobRequest
+	(*StartJobResponse)(nil),       // 19: switchyard.plugin.v1.StartJobResponse
+	(*CancelJobRequest)(nil),       // 20: switchyard.plugin.v1.CancelJobRequest
+	(*CancelJobResponse)(nil),      // 21: switchyard.plugin.v1.CancelJobResponse
+	(*HTTPHeader)(nil),             // 22: switchyard.plugin.v1.HTTPHeader
+	(*HTTPRequestHead)(nil),        // 23: switchyard.plugin.v1.HTTPRequestHead
+	(*HTTPRequestPart)(nil),        // 24: switchyard.plugin.v1.HTTPRequestPart
+	(*HTTPResponseHead)(nil),       // 25: switchyard.plugin.v1.HTTPResponseHead
+	(*HTTPResponsePart)(nil),       // 26: switchyard.plugin.v1.HTTPResponsePart
+	(*HealthRequest)(nil),          // 27: switchyard.plugin.v1.HealthRequest
+	(*HealthResponse)(nil),         // 28: switchyard.plugin.v1.HealthResponse
+	(*ShutdownRequest)(nil),        // 29: switchyard.plugin.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),       // 30: switchyard.plugin.v1.ShutdownResponse
+	(*Event)(nil),                  // 31: switchyard.plugin.v1.Event
+	(*EmitRequest)(nil),            // 32: switchyard.plugin.v1.EmitRequest
+	(*EmitRejection)(nil),          // 33: switchyard.plugin.v1.EmitRejection
+	(*EmitResponse)(nil),           // 34: switchyard.plugin.v1.EmitResponse
+	(*StateGetRequest)(nil),        // 35: switchyard.plugin.v1.StateGetRequest
+	(*StateGetResponse)(nil),       // 36: switchyard.plugin.v1.StateGetResponse
+	(*StatePutRequest)(nil),        // 37: switchyard.plugin.v1.StatePutRequest
+	(*StatePutResponse)(nil),       // 38: switchyard.plugin.v1.StatePutResponse
+	(*StateDeleteRequest)(nil),     // 39: switchyard.plugin.v1.StateDeleteRequest
+	(*StateDeleteResponse)(nil),    // 40: switchyard.plugin.v1.StateDeleteResponse
+	(*StateListRequest)(nil),       // 41: switchyard.plugin.v1.StateListRequest
+	(*StateItem)(nil),              // 42: switchyard.plugin.v1.StateItem
+	(*StateListResponse)(nil),      // 43: switchyard.plugin.v1.StateListResponse
+	(*Record)(nil),                 // 44: switchyard.plugin.v1.Record
+	(*DatasetAppendRequest)(nil),   // 45: switchyard.plugin.v1.DatasetAppendRequest
+	(*DatasetAppendResponse)(nil),  // 46: switchyard.plugin.v1.DatasetAppendResponse
+	(*DatasetQueryRequest)(nil),    // 47: switchyard.plugin.v1.DatasetQueryRequest
+	(*DatasetQueryResponse)(nil),   // 48: switchyard.plugin.v1.DatasetQueryResponse
+	(*DatasetListRequest)(nil),     // 49: switchyard.plugin.v1.DatasetListRequest
+	(*DatasetInfo)(nil),            // 50: switchyard.plugin.v1.DatasetInfo
+	(*DatasetListResponse)(nil),    // 51: switchyard.plugin.v1.DatasetListResponse
+	(*JobUpdateRequest)(nil),       // 52: switchyard.plugin.v1.JobUpdateRequest
+	(*JobUpdateResponse)(nil),      // 53: switchyard.plugin.v1.JobUpdateResponse
+	(*LogField)(nil),               // 54: switchyard.plugin.v1.LogField
+	(*LogRequest)(nil),             // 55: switchyard.plugin.v1.LogRequest
+	(*LogResponse)(nil),            // 56: switchyard.plugin.v1.LogResponse
+	(*DatasetChangesRequest)(nil),  // 57: switchyard.plugin.v1.DatasetChangesRequest
+	(*DatasetChangesResponse)(nil), // 58: switchyard.plugin.v1.DatasetChangesResponse
+	(*EventsSinceRequest)(nil),     // 59: switchyard.plugin.v1.EventsSinceRequest
+	(*HistoryEvent)(nil),           // 60: switchyard.plugin.v1.HistoryEvent
+	(*EventsSinceResponse)(nil),    // 61: switchyard.plugin.v1.EventsSinceResponse
+	(*UsageRequest)(nil),           // 62: switchyard.plugin.v1.UsageRequest
+	(*UsageResponse)(nil),          // 63: switchyard.plugin.v1.UsageResponse
 }
 var file_switchyard_plugin_v1_plugin_proto_depIdxs = []int32{
 	10, // 0: switchyard.plugin.v1.GetManifestResponse.manifest:type_name -> switchyard.plugin.v1.Manifest
@@ -3523,51 +4134,62 @@ var file_switchyard_plugin_v1_plugin_proto_depIdxs = []int32{
 	2,  // 32: switchyard.plugin.v1.LogRequest.level:type_name -> switchyard.plugin.v1.LogLevel
 	54, // 33: switchyard.plugin.v1.LogRequest.fields:type_name -> switchyard.plugin.v1.LogField
 	3,  // 34: switchyard.plugin.v1.LogRequest.tenant:type_name -> switchyard.plugin.v1.Tenant
-	6,  // 35: switchyard.plugin.v1.Plugin.Init:input_type -> switchyard.plugin.v1.InitRequest
-	8,  // 36: switchyard.plugin.v1.Plugin.GetManifest:input_type -> switchyard.plugin.v1.GetManifestRequest
-	12, // 37: switchyard.plugin.v1.Plugin.Configure:input_type -> switchyard.plugin.v1.ConfigureRequest
-	14, // 38: switchyard.plugin.v1.Plugin.RemoveTenant:input_type -> switchyard.plugin.v1.RemoveTenantRequest
-	16, // 39: switchyard.plugin.v1.Plugin.Invoke:input_type -> switchyard.plugin.v1.InvokeRequest
-	18, // 40: switchyard.plugin.v1.Plugin.StartJob:input_type -> switchyard.plugin.v1.StartJobRequest
-	20, // 41: switchyard.plugin.v1.Plugin.CancelJob:input_type -> switchyard.plugin.v1.CancelJobRequest
-	24, // 42: switchyard.plugin.v1.Plugin.HandleHTTP:input_type -> switchyard.plugin.v1.HTTPRequestPart
-	27, // 43: switchyard.plugin.v1.Plugin.Health:input_type -> switchyard.plugin.v1.HealthRequest
-	29, // 44: switchyard.plugin.v1.Plugin.Shutdown:input_type -> switchyard.plugin.v1.ShutdownRequest
-	32, // 45: switchyard.plugin.v1.Host.Emit:input_type -> switchyard.plugin.v1.EmitRequest
-	35, // 46: switchyard.plugin.v1.Host.StateGet:input_type -> switchyard.plugin.v1.StateGetRequest
-	37, // 47: switchyard.plugin.v1.Host.StatePut:input_type -> switchyard.plugin.v1.StatePutRequest
-	39, // 48: switchyard.plugin.v1.Host.StateDelete:input_type -> switchyard.plugin.v1.StateDeleteRequest
-	41, // 49: switchyard.plugin.v1.Host.StateList:input_type -> switchyard.plugin.v1.StateListRequest
-	45, // 50: switchyard.plugin.v1.Host.DatasetAppend:input_type -> switchyard.plugin.v1.DatasetAppendRequest
-	47, // 51: switchyard.plugin.v1.Host.DatasetQuery:input_type -> switchyard.plugin.v1.DatasetQueryRequest
-	49, // 52: switchyard.plugin.v1.Host.DatasetList:input_type -> switchyard.plugin.v1.DatasetListRequest
-	52, // 53: switchyard.plugin.v1.Host.JobUpdate:input_type -> switchyard.plugin.v1.JobUpdateRequest
-	55, // 54: switchyard.plugin.v1.Host.Log:input_type -> switchyard.plugin.v1.LogRequest
-	7,  // 55: switchyard.plugin.v1.Plugin.Init:output_type -> switchyard.plugin.v1.InitResponse
-	9,  // 56: switchyard.plugin.v1.Plugin.GetManifest:output_type -> switchyard.plugin.v1.GetManifestResponse
-	13, // 57: switchyard.plugin.v1.Plugin.Configure:output_type -> switchyard.plugin.v1.ConfigureResponse
-	15, // 58: switchyard.plugin.v1.Plugin.RemoveTenant:output_type -> switchyard.plugin.v1.RemoveTenantResponse
-	17, // 59: switchyard.plugin.v1.Plugin.Invoke:output_type -> switchyard.plugin.v1.InvokeResponse
-	19, // 60: switchyard.plugin.v1.Plugin.StartJob:output_type -> switchyard.plugin.v1.StartJobResponse
-	21, // 61: switchyard.plugin.v1.Plugin.CancelJob:output_type -> switchyard.plugin.v1.CancelJobResponse
-	26, // 62: switchyard.plugin.v1.Plugin.HandleHTTP:output_type -> switchyard.plugin.v1.HTTPResponsePart
-	28, // 63: switchyard.plugin.v1.Plugin.Health:output_type -> switchyard.plugin.v1.HealthResponse
-	30, // 64: switchyard.plugin.v1.Plugin.Shutdown:output_type -> switchyard.plugin.v1.ShutdownResponse
-	34, // 65: switchyard.plugin.v1.Host.Emit:output_type -> switchyard.plugin.v1.EmitResponse
-	36, // 66: switchyard.plugin.v1.Host.StateGet:output_type -> switchyard.plugin.v1.StateGetResponse
-	38, // 67: switchyard.plugin.v1.Host.StatePut:output_type -> switchyard.plugin.v1.StatePutResponse
-	40, // 68: switchyard.plugin.v1.Host.StateDelete:output_type -> switchyard.plugin.v1.StateDeleteResponse
-	43, // 69: switchyard.plugin.v1.Host.StateList:output_type -> switchyard.plugin.v1.StateListResponse
-	46, // 70: switchyard.plugin.v1.Host.DatasetAppend:output_type -> switchyard.plugin.v1.DatasetAppendResponse
-	48, // 71: switchyard.plugin.v1.Host.DatasetQuery:output_type -> switchyard.plugin.v1.DatasetQueryResponse
-	51, // 72: switchyard.plugin.v1.Host.DatasetList:output_type -> switchyard.plugin.v1.DatasetListResponse
-	53, // 73: switchyard.plugin.v1.Host.JobUpdate:output_type -> switchyard.plugin.v1.JobUpdateResponse
-	56, // 74: switchyard.plugin.v1.Host.Log:output_type -> switchyard.plugin.v1.LogResponse
-	55, // [55:75] is the sub-list for method output_type
-	35, // [35:55] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	3,  // 35: switchyard.plugin.v1.DatasetChangesRequest.tenant:type_name -> switchyard.plugin.v1.Tenant
+	44, // 36: switchyard.plugin.v1.DatasetChangesResponse.records:type_name -> switchyard.plugin.v1.Record
+	3,  // 37: switchyard.plugin.v1.EventsSinceRequest.tenant:type_name -> switchyard.plugin.v1.Tenant
+	60, // 38: switchyard.plugin.v1.EventsSinceResponse.events:type_name -> switchyard.plugin.v1.HistoryEvent
+	3,  // 39: switchyard.plugin.v1.UsageRequest.tenant:type_name -> switchyard.plugin.v1.Tenant
+	6,  // 40: switchyard.plugin.v1.Plugin.Init:input_type -> switchyard.plugin.v1.InitRequest
+	8,  // 41: switchyard.plugin.v1.Plugin.GetManifest:input_type -> switchyard.plugin.v1.GetManifestRequest
+	12, // 42: switchyard.plugin.v1.Plugin.Configure:input_type -> switchyard.plugin.v1.ConfigureRequest
+	14, // 43: switchyard.plugin.v1.Plugin.RemoveTenant:input_type -> switchyard.plugin.v1.RemoveTenantRequest
+	16, // 44: switchyard.plugin.v1.Plugin.Invoke:input_type -> switchyard.plugin.v1.InvokeRequest
+	18, // 45: switchyard.plugin.v1.Plugin.StartJob:input_type -> switchyard.plugin.v1.StartJobRequest
+	20, // 46: switchyard.plugin.v1.Plugin.CancelJob:input_type -> switchyard.plugin.v1.CancelJobRequest
+	24, // 47: switchyard.plugin.v1.Plugin.HandleHTTP:input_type -> switchyard.plugin.v1.HTTPRequestPart
+	27, // 48: switchyard.plugin.v1.Plugin.Health:input_type -> switchyard.plugin.v1.HealthRequest
+	29, // 49: switchyard.plugin.v1.Plugin.Shutdown:input_type -> switchyard.plugin.v1.ShutdownRequest
+	32, // 50: switchyard.plugin.v1.Host.Emit:input_type -> switchyard.plugin.v1.EmitRequest
+	35, // 51: switchyard.plugin.v1.Host.StateGet:input_type -> switchyard.plugin.v1.StateGetRequest
+	37, // 52: switchyard.plugin.v1.Host.StatePut:input_type -> switchyard.plugin.v1.StatePutRequest
+	39, // 53: switchyard.plugin.v1.Host.StateDelete:input_type -> switchyard.plugin.v1.StateDeleteRequest
+	41, // 54: switchyard.plugin.v1.Host.StateList:input_type -> switchyard.plugin.v1.StateListRequest
+	45, // 55: switchyard.plugin.v1.Host.DatasetAppend:input_type -> switchyard.plugin.v1.DatasetAppendRequest
+	47, // 56: switchyard.plugin.v1.Host.DatasetQuery:input_type -> switchyard.plugin.v1.DatasetQueryRequest
+	49, // 57: switchyard.plugin.v1.Host.DatasetList:input_type -> switchyard.plugin.v1.DatasetListRequest
+	52, // 58: switchyard.plugin.v1.Host.JobUpdate:input_type -> switchyard.plugin.v1.JobUpdateRequest
+	55, // 59: switchyard.plugin.v1.Host.Log:input_type -> switchyard.plugin.v1.LogRequest
+	57, // 60: switchyard.plugin.v1.Host.DatasetChanges:input_type -> switchyard.plugin.v1.DatasetChangesRequest
+	59, // 61: switchyard.plugin.v1.Host.EventsSince:input_type -> switchyard.plugin.v1.EventsSinceRequest
+	62, // 62: switchyard.plugin.v1.Host.Usage:input_type -> switchyard.plugin.v1.UsageRequest
+	7,  // 63: switchyard.plugin.v1.Plugin.Init:output_type -> switchyard.plugin.v1.InitResponse
+	9,  // 64: switchyard.plugin.v1.Plugin.GetManifest:output_type -> switchyard.plugin.v1.GetManifestResponse
+	13, // 65: switchyard.plugin.v1.Plugin.Configure:output_type -> switchyard.plugin.v1.ConfigureResponse
+	15, // 66: switchyard.plugin.v1.Plugin.RemoveTenant:output_type -> switchyard.plugin.v1.RemoveTenantResponse
+	17, // 67: switchyard.plugin.v1.Plugin.Invoke:output_type -> switchyard.plugin.v1.InvokeResponse
+	19, // 68: switchyard.plugin.v1.Plugin.StartJob:output_type -> switchyard.plugin.v1.StartJobResponse
+	21, // 69: switchyard.plugin.v1.Plugin.CancelJob:output_type -> switchyard.plugin.v1.CancelJobResponse
+	26, // 70: switchyard.plugin.v1.Plugin.HandleHTTP:output_type -> switchyard.plugin.v1.HTTPResponsePart
+	28, // 71: switchyard.plugin.v1.Plugin.Health:output_type -> switchyard.plugin.v1.HealthResponse
+	30, // 72: switchyard.plugin.v1.Plugin.Shutdown:output_type -> switchyard.plugin.v1.ShutdownResponse
+	34, // 73: switchyard.plugin.v1.Host.Emit:output_type -> switchyard.plugin.v1.EmitResponse
+	36, // 74: switchyard.plugin.v1.Host.StateGet:output_type -> switchyard.plugin.v1.StateGetResponse
+	38, // 75: switchyard.plugin.v1.Host.StatePut:output_type -> switchyard.plugin.v1.StatePutResponse
+	40, // 76: switchyard.plugin.v1.Host.StateDelete:output_type -> switchyard.plugin.v1.StateDeleteResponse
+	43, // 77: switchyard.plugin.v1.Host.StateList:output_type -> switchyard.plugin.v1.StateListResponse
+	46, // 78: switchyard.plugin.v1.Host.DatasetAppend:output_type -> switchyard.plugin.v1.DatasetAppendResponse
+	48, // 79: switchyard.plugin.v1.Host.DatasetQuery:output_type -> switchyard.plugin.v1.DatasetQueryResponse
+	51, // 80: switchyard.plugin.v1.Host.DatasetList:output_type -> switchyard.plugin.v1.DatasetListResponse
+	53, // 81: switchyard.plugin.v1.Host.JobUpdate:output_type -> switchyard.plugin.v1.JobUpdateResponse
+	56, // 82: switchyard.plugin.v1.Host.Log:output_type -> switchyard.plugin.v1.LogResponse
+	58, // 83: switchyard.plugin.v1.Host.DatasetChanges:output_type -> switchyard.plugin.v1.DatasetChangesResponse
+	61, // 84: switchyard.plugin.v1.Host.EventsSince:output_type -> switchyard.plugin.v1.EventsSinceResponse
+	63, // 85: switchyard.plugin.v1.Host.Usage:output_type -> switchyard.plugin.v1.UsageResponse
+	63, // [63:86] is the sub-list for method output_type
+	40, // [40:63] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_switchyard_plugin_v1_plugin_proto_init() }
@@ -3589,7 +4211,7 @@ func file_switchyard_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchyard_plugin_v1_plugin_proto_rawDesc), len(file_switchyard_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   54,
+			NumMessages:   61,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -498,16 +498,19 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Host_Emit_FullMethodName          = "/switchyard.plugin.v1.Host/Emit"
-	Host_StateGet_FullMethodName      = "/switchyard.plugin.v1.Host/StateGet"
-	Host_StatePut_FullMethodName      = "/switchyard.plugin.v1.Host/StatePut"
-	Host_StateDelete_FullMethodName   = "/switchyard.plugin.v1.Host/StateDelete"
-	Host_StateList_FullMethodName     = "/switchyard.plugin.v1.Host/StateList"
-	Host_DatasetAppend_FullMethodName = "/switchyard.plugin.v1.Host/DatasetAppend"
-	Host_DatasetQuery_FullMethodName  = "/switchyard.plugin.v1.Host/DatasetQuery"
-	Host_DatasetList_FullMethodName   = "/switchyard.plugin.v1.Host/DatasetList"
-	Host_JobUpdate_FullMethodName     = "/switchyard.plugin.v1.Host/JobUpdate"
-	Host_Log_FullMethodName           = "/switchyard.plugin.v1.Host/Log"
+	Host_Emit_FullMethodName           = "/switchyard.plugin.v1.Host/Emit"
+	Host_StateGet_FullMethodName       = "/switchyard.plugin.v1.Host/StateGet"
+	Host_StatePut_FullMethodName       = "/switchyard.plugin.v1.Host/StatePut"
+	Host_StateDelete_FullMethodName    = "/switchyard.plugin.v1.Host/StateDelete"
+	Host_StateList_FullMethodName      = "/switchyard.plugin.v1.Host/StateList"
+	Host_DatasetAppend_FullMethodName  = "/switchyard.plugin.v1.Host/DatasetAppend"
+	Host_DatasetQuery_FullMethodName   = "/switchyard.plugin.v1.Host/DatasetQuery"
+	Host_DatasetList_FullMethodName    = "/switchyard.plugin.v1.Host/DatasetList"
+	Host_JobUpdate_FullMethodName      = "/switchyard.plugin.v1.Host/JobUpdate"
+	Host_Log_FullMethodName            = "/switchyard.plugin.v1.Host/Log"
+	Host_DatasetChanges_FullMethodName = "/switchyard.plugin.v1.Host/DatasetChanges"
+	Host_EventsSince_FullMethodName    = "/switchyard.plugin.v1.Host/EventsSince"
+	Host_Usage_FullMethodName          = "/switchyard.plugin.v1.Host/Usage"
 )
 
 // HostClient is the client API for Host service.
@@ -532,6 +535,18 @@ type HostClient interface {
 	DatasetList(ctx context.Context, in *DatasetListRequest, opts ...grpc.CallOption) (*DatasetListResponse, error)
 	JobUpdate(ctx context.Context, in *JobUpdateRequest, opts ...grpc.CallOption) (*JobUpdateResponse, error)
 	Log(ctx context.Context, in *LogRequest, opts ...grpc.CallOption) (*LogResponse, error)
+	// DatasetChanges returns the records of a dataset written (inserted or
+	// updated) after a cursor, in the order they were written, so a plugin can
+	// keep a copy of a dataset up to date. Since: protocol 1, added later; an
+	// older core answers Unimplemented.
+	DatasetChanges(ctx context.Context, in *DatasetChangesRequest, opts ...grpc.CallOption) (*DatasetChangesResponse, error)
+	// EventsSince reads the tenant's event history after a sequence number,
+	// oldest first. Events addressed to one user are left out. Since:
+	// protocol 1, added later; an older core answers Unimplemented.
+	EventsSince(ctx context.Context, in *EventsSinceRequest, opts ...grpc.CallOption) (*EventsSinceResponse, error)
+	// Usage reports the tenant's usage figures as the core knows them. Since:
+	// protocol 1, added later; an older core answers Unimplemented.
+	Usage(ctx context.Context, in *UsageRequest, opts ...grpc.CallOption) (*UsageResponse, error)
 }
 
 type hostClient struct {
@@ -642,6 +657,36 @@ func (c *hostClient) Log(ctx context.Context, in *LogRequest, opts ...grpc.CallO
 	return out, nil
 }
 
+func (c *hostClient) DatasetChanges(ctx context.Context, in *DatasetChangesRequest, opts ...grpc.CallOption) (*DatasetChangesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DatasetChangesResponse)
+	err := c.cc.Invoke(ctx, Host_DatasetChanges_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *hostClient) EventsSince(ctx context.Context, in *EventsSinceRequest, opts ...grpc.CallOption) (*EventsSinceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EventsSinceResponse)
+	err := c.cc.Invoke(ctx, Host_EventsSince_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *hostClient) Usage(ctx context.Context, in *UsageRequest, opts ...grpc.CallOption) (*UsageResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UsageResponse)
+	err := c.cc.Invoke(ctx, Host_Usage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HostServer is the server API for Host service.
 // All implementations must embed UnimplementedHostServer
 // for forward compatibility.
@@ -664,6 +709,18 @@ type HostServer interface {
 	DatasetList(context.Context, *DatasetListRequest) (*DatasetListResponse, error)
 	JobUpdate(context.Context, *JobUpdateRequest) (*JobUpdateResponse, error)
 	Log(context.Context, *LogRequest) (*LogResponse, error)
+	// DatasetChanges returns the records of a dataset written (inserted or
+	// updated) after a cursor, in the order they were written, so a plugin can
+	// keep a copy of a dataset up to date. Since: protocol 1, added later; an
+	// older core answers Unimplemented.
+	DatasetChanges(context.Context, *DatasetChangesRequest) (*DatasetChangesResponse, error)
+	// EventsSince reads the tenant's event history after a sequence number,
+	// oldest first. Events addressed to one user are left out. Since:
+	// protocol 1, added later; an older core answers Unimplemented.
+	EventsSince(context.Context, *EventsSinceRequest) (*EventsSinceResponse, error)
+	// Usage reports the tenant's usage figures as the core knows them. Since:
+	// protocol 1, added later; an older core answers Unimplemented.
+	Usage(context.Context, *UsageRequest) (*UsageResponse, error)
 	mustEmbedUnimplementedHostServer()
 }
 
@@ -703,6 +760,15 @@ func (UnimplementedHostServer) JobUpdate(context.Context, *JobUpdateRequest) (*J
 }
 func (UnimplementedHostServer) Log(context.Context, *LogRequest) (*LogResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Log not implemented")
+}
+func (UnimplementedHostServer) DatasetChanges(context.Context, *DatasetChangesRequest) (*DatasetChangesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DatasetChanges not implemented")
+}
+func (UnimplementedHostServer) EventsSince(context.Context, *EventsSinceRequest) (*EventsSinceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EventsSince not implemented")
+}
+func (UnimplementedHostServer) Usage(context.Context, *UsageRequest) (*UsageResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Usage not implemented")
 }
 func (UnimplementedHostServer) mustEmbedUnimplementedHostServer() {}
 func (UnimplementedHostServer) testEmbeddedByValue()              {}
@@ -905,6 +971,60 @@ func _Host_Log_Handler(srv interface{}, ctx context.Context, dec func(interface{
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Host_DatasetChanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DatasetChangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).DatasetChanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_DatasetChanges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).DatasetChanges(ctx, req.(*DatasetChangesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Host_EventsSince_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EventsSinceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).EventsSince(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_EventsSince_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).EventsSince(ctx, req.(*EventsSinceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Host_Usage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UsageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).Usage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_Usage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).Usage(ctx, req.(*UsageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Host_ServiceDesc is the grpc.ServiceDesc for Host service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -951,6 +1071,18 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Log",
 			Handler:    _Host_Log_Handler,
+		},
+		{
+			MethodName: "DatasetChanges",
+			Handler:    _Host_DatasetChanges_Handler,
+		},
+		{
+			MethodName: "EventsSince",
+			Handler:    _Host_EventsSince_Handler,
+		},
+		{
+			MethodName: "Usage",
+			Handler:    _Host_Usage_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
