@@ -172,12 +172,19 @@ func (h *Hub) flushersEnded() bool {
 // scheduler room for the requests that publish.
 func (h *Hub) flusher() {
 	bp := writeBufs.Get().(*[]byte)
+	n := 0
 	for {
 		select {
 		case c := <-h.flush:
 			c.flush(bp)
 			if cap(*bp) > 1<<20 {
 				*bp = make([]byte, 0, 16<<10)
+			}
+			// A fan-out to thousands of sockets is a long run of writes;
+			// yielding now and then lets the requests that publish (and
+			// everything else) in, instead of waiting for preemption.
+			if n++; n%16 == 0 {
+				runtime.Gosched()
 			}
 		case <-h.flushed:
 			// Clients still handed over get writers of their own.
