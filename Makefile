@@ -16,7 +16,7 @@ DATA_DIR ?= $(or $(SWITCHYARD_DATA_DIR),./data)
 include sdk/Makefile.fragment
 
 .PHONY: run build web test test-go test-web vet fmt-check lint bench fuzz clean
-.PHONY: plugins catalog
+.PHONY: plugins catalog test-e2e
 
 ## run: build the dashboard, the plugins and the binary, then serve on :8080 (SQLite in ./data)
 run: build catalog
@@ -47,8 +47,8 @@ catalog: build
 	./$(BIN)/switchyard plugin sign --catalog $(CATALOG_DIR) --key $(DATA_DIR)/instance.key
 	./$(BIN)/switchyard plugin verify --catalog $(CATALOG_DIR) --key $(DATA_DIR)/instance.key
 
-## test: everything CI runs: vet, formatting, Go tests with the race detector, web tests
-test: vet fmt-check test-go test-web
+## test: everything CI runs: vet, formatting, Go tests with the race detector, web tests, then the dashboard's end-to-end suite
+test: vet fmt-check test-go test-web test-e2e
 
 vet:
 	$(GO) vet ./...
@@ -63,6 +63,13 @@ test-go:
 test-web:
 ifneq ($(HAVE_WEB),)
 	cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test
+endif
+
+## test-e2e: the dashboard in headless Chromium (/usr/bin/chromium) against a real `switchyard serve`
+## on a temp data dir, with the plugins packed into a catalog signed for the run (see web/e2e/README.md)
+test-e2e: build
+ifneq ($(HAVE_WEB),)
+	cd web && SWITCHYARD_BIN=../$(BIN)/switchyard npm run e2e
 endif
 
 ## lint: golangci-lint (pinned) with the repository's configuration

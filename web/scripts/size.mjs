@@ -3,7 +3,7 @@
 // imports, plus the chunk of the route being opened (and its static imports);
 // lazily imported chunks (charts, other pages) are excluded because they load
 // only when used. Run after `npm run build`.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
@@ -24,11 +24,13 @@ function staticClosure(key, seen = new Set()) {
 
 const entryKey = Object.keys(manifest).find((k) => manifest[k].isEntry);
 const entryFiles = staticClosure(entryKey);
+// The route preloader, a classic script index.html loads first (vite.config.ts).
+for (const f of readdirSync(`${dist}assets`)) if (/^route-preload-.*\.js$/.test(f)) entryFiles.add(`assets/${f}`);
 const sum = (files) => [...files].reduce((n, f) => n + gz(f), 0);
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 
 const entryBytes = sum(entryFiles);
-console.log(`entry (shell, router, api, realtime): ${kib(entryBytes)} gzipped in ${entryFiles.size} file(s)`);
+console.log(`entry (shell, router, api, realtime, route preloader): ${kib(entryBytes)} gzipped in ${entryFiles.size} file(s)`);
 
 let worst = { route: '', bytes: entryBytes };
 for (const [key, chunk] of Object.entries(manifest)) {

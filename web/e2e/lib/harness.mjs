@@ -1,7 +1,7 @@
 // A deliberately small scenario runner: scenarios run in order and share
-// state (the users and org created by earlier ones), each gets a name, a
-// timing, and a screenshot helper. The summary line "N passed, N failed" is
-// what CI reads.
+// state (the users and org created by earlier ones); each step has a name, a
+// timing and, when it fails, screenshots of every open page. The summary
+// line "N passed, N failed" is what CI reads.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openPages } from './browser.mjs';
@@ -10,12 +10,18 @@ export const SCREENSHOTS = fileURLToPath(new URL('../screenshots/', import.meta.
 mkdirSync(SCREENSHOTS, { recursive: true });
 
 export class Harness {
-  constructor() {
+  constructor({ stopOnFailure = false } = {}) {
     this.results = [];
     this.state = {};
+    this.stopOnFailure = stopOnFailure;
+  }
+
+  get failed() {
+    return this.results.some((r) => r.ok === false);
   }
 
   async run(name, fn) {
+    if (this.stopOnFailure && this.failed) return this.skip(name, 'an earlier step failed');
     const started = Date.now();
     try {
       await fn(this.state);
@@ -51,12 +57,12 @@ export class Harness {
 }
 
 /** Saves a full-page screenshot as screenshots/<name>.png. */
-export async function screenshot(page, name) {
-  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+export async function screenshot(page, name, { fullPage = true } = {}) {
+  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage });
 }
 
 /** Polls until `fn` returns a truthy value (or throws the last reason). */
-export async function eventually(fn, { timeout = 10_000, interval = 100, message } = {}) {
+export async function eventually(fn, { timeout = 10_000, interval = 50, message } = {}) {
   const deadline = Date.now() + timeout;
   let last;
   for (;;) {
@@ -67,7 +73,7 @@ export async function eventually(fn, { timeout = 10_000, interval = 100, message
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`${message || 'timed out'}: ${last?.message ?? last}`);
+    if (Date.now() > deadline) throw new Error(`${message || 'timed out'} (after ${timeout} ms): ${last?.message ?? last}`);
     await new Promise((r) => setTimeout(r, interval));
   }
 }
@@ -76,26 +82,48 @@ export function assert(cond, message) {
   if (!cond) throw new Error(message);
 }
 
-/** Fails when the page logged real errors (not expected failed requests). */
+/** Fails when a page logged errors in the console (see newSession for what is tolerated). */
 export function assertNoConsoleErrors(session, label) {
-  assert(session.consoleErrors.length === 0, `${label}: console errors:\n${session.consoleErrors.join('\n')}`);
+  const errors = session.consoleErrors.splice(0);
+  const requests = session.failedRequests.splice(0);
+  assert(errors.length === 0, `${label}: console errors:\n  ${errors.join('\n  ')}${requests.length ? `\nfailed requests:\n  ${requests.join('\n  ')}` : ''}`);
 }
 
-/** The page must fit a narrow viewport without horizontal scrolling. */
+/** The page must fit its viewport's width without horizontal scrolling. */
 export async function assertNoHorizontalOverflow(page, label) {
-  const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-  assert(scroll <= client + 1, `${label}: page is ${scroll}px wide in a ${client}px viewport`);
+  const { scroll, client, culprit } = await page.evaluate(() => {
+    const w = document.documentElement.clientWidth;
+    let culprit = '';
+    for (const el of document.querySelectorAll('body *')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > w + 1 && getComputedStyle(el).position !== 'fixed') {
+        culprit = `${el.tagName.toLowerCase()}.${String(el.className).slice(0, 80)} (right ${Math.round(r.right)})`;
+        break;
+      }
+    }
+    return { scroll: document.documentElement.scrollWidth, client: w, culprit };
+  });
+  assert(scroll <= client + 1, `${label}: page is ${scroll}px wide in a ${client}px viewport; first overflowing element: ${culprit}`);
 }
 
-/**
- * Navigates with a full page load and waits until the app has restored the
- * session and gone quiet. Loading a page spends the refresh token (it
- * rotates); navigating away while that refresh is in flight would lose the
- * new token and, with reuse detection, end the session. Real users can hit
- * that too (see the web report); the suite must not do it by accident.
- */
+/** Loads a path and waits until the app has restored the session and shows a page. */
 export async function open(page, path) {
   await page.goto(path);
-  await page.waitForFunction(() => !document.body.innerText.includes('Restoring your session'), null, { timeout: 15_000 });
-  await page.waitForLoadState('networkidle');
+  await page.waitForFunction(() => {
+    const t = document.body.innerText;
+    return t.length > 0 && !t.includes('Restoring your session');
+  }, null, { timeout: 20_000 });
+}
+
+/** Waits until the connection badge reports `status` (connected, reconnecting, ...). */
+export async function waitForBadge(page, status, timeout = 20_000) {
+  const badge = page.getByTestId('connection-badge');
+  await eventually(async () => (await badge.getAttribute('data-status')) === status, {
+    timeout,
+    interval: 25,
+    message: `connection badge never said "${status}"`,
+  }).catch(async (err) => {
+    const label = await badge.getAttribute('aria-label').catch(() => null);
+    throw new Error(`${err.message} (badge: "${label}")`);
+  });
 }

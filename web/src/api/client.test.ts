@@ -44,7 +44,7 @@ function fakeServer(opts: { refreshStatus?: number; refreshDelayMs?: number } = 
 }
 
 function makeClient(server: ReturnType<typeof fakeServer>, onSessionExpired = vi.fn()) {
-  const tokens = createTokenStore(localStorage, () => 0);
+  const tokens = createTokenStore(localStorage, sessionStorage, () => 0);
   // A token that the server no longer accepts (generation moved on).
   tokens.save({ access_token: 'stale', refresh_token: 'refresh-0', expires_in: 900 });
   const client = new ApiClient({ tokens, fetch: server.fetchFn as typeof fetch, now: () => 0, onSessionExpired });
@@ -88,7 +88,7 @@ describe('ApiClient', () => {
 
   it('refreshes ahead of time when the access token is about to expire', async () => {
     const server = fakeServer();
-    const tokens = createTokenStore(localStorage, () => 0);
+    const tokens = createTokenStore(localStorage, sessionStorage, () => 0);
     tokens.save({ access_token: 'stale', refresh_token: 'refresh-0', expires_in: 10 });
     const client = new ApiClient({ tokens, fetch: server.fetchFn as typeof fetch, now: () => 0 });
     await client.get('/x');
@@ -110,7 +110,7 @@ describe('ApiClient', () => {
   });
 
   it('maps a failed fetch to a network ApiError', async () => {
-    const tokens = createTokenStore(null);
+    const tokens = createTokenStore(null, null);
     const client = new ApiClient({
       tokens,
       fetch: (async () => {
@@ -122,8 +122,50 @@ describe('ApiClient', () => {
 
   it('encodes query parameters and skips empty ones', async () => {
     const fetchFn = vi.fn(async (_url: string) => json(200, {}));
-    const client = new ApiClient({ tokens: createTokenStore(null), fetch: fetchFn as typeof fetch });
+    const client = new ApiClient({ tokens: createTokenStore(null, null), fetch: fetchFn as typeof fetch });
     await client.get('/orgs/acme/events', { since: 5, types: 'a,b', cursor: '', limit: undefined });
     expect(fetchFn.mock.calls[0][0]).toBe('/api/v1/orgs/acme/events?since=5&types=a%2Cb');
+  });
+
+  it('reuses the access token of this tab after a reload: no refresh', async () => {
+    const server = fakeServer();
+    const first = makeClient(server).client;
+    await first.get('/a'); // 401 -> refresh -> access-1 / refresh-1
+    expect(server.refreshCalls).toEqual(['refresh-0']);
+    // A reload: new store and client over the same storages.
+    const tokens = createTokenStore(localStorage, sessionStorage, () => 0);
+    expect(tokens.accessToken()).toBe('access-1');
+    const again = new ApiClient({ tokens, fetch: server.fetchFn as typeof fetch, now: () => 0 });
+    await again.get('/b');
+    expect(server.refreshCalls).toEqual(['refresh-0']);
+    expect(localStorage.getItem(REFRESH_TOKEN_KEY)).toBe('refresh-1');
+  });
+
+  it('rotates one refresh at a time across tabs, each from the newest token', async () => {
+    const server = fakeServer({ refreshDelayMs: 10 });
+    // Two tabs: shared localStorage, their own sessionStorage, one lock.
+    let chain = Promise.resolve();
+    const lock = <T,>(fn: () => Promise<T>) => {
+      const run = chain.then(fn);
+      chain = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run;
+    };
+    const tabStorage = () => {
+      const m = new Map<string, string>();
+      return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k) };
+    };
+    const a = createTokenStore(localStorage, tabStorage(), () => 0);
+    const b = createTokenStore(localStorage, tabStorage(), () => 0);
+    a.save({ access_token: 'stale-a', refresh_token: 'refresh-0', expires_in: 900 });
+    b.save({ access_token: 'stale-b', refresh_token: 'refresh-0', expires_in: 900 });
+    const ca = new ApiClient({ tokens: a, fetch: server.fetchFn as typeof fetch, now: () => 0, lock });
+    const cb = new ApiClient({ tokens: b, fetch: server.fetchFn as typeof fetch, now: () => 0, lock });
+    await Promise.all([ca.get('/a'), cb.get('/b')]);
+    // Never the same token twice (that would revoke the session).
+    expect(server.refreshCalls).toEqual(['refresh-0', 'refresh-1']);
+    expect(localStorage.getItem(REFRESH_TOKEN_KEY)).toBe('refresh-2');
   });
 });

@@ -33,7 +33,9 @@ const EXPIRY_MARGIN_MS = 15_000;
 /**
  * A typed JSON client for /api/v1.
  *
- * Refresh tokens rotate: each one works once, and presenting a used one
+ * The access token is reused (across reloads too, see tokens.ts) until it is
+ * about to expire or the server answers 401; only then is the refresh token
+ * spent. Refresh tokens rotate: each one works once, and presenting a used one
  * revokes the whole session family. So at most ONE refresh may be in flight:
  * concurrent callers that hit a 401 (or see an expiring token) share the same
  * promise, and a caller whose 401 came back after someone else already
@@ -90,6 +92,7 @@ export class ApiClient {
     if (res.status === 401 && auth && this.tokens.refreshToken()) {
       // Someone may have refreshed while our request was out: use their token.
       const current = this.tokens.accessToken();
+      if (current && current === sentWith) this.tokens.dropAccess();
       const fresh = current && current !== sentWith ? true : await this.refresh();
       if (!fresh) throw await errorFromResponse(res);
       res = await this.send(method, path, opts, this.tokens.accessToken());

@@ -1,5 +1,5 @@
 import { api, orgPath } from './instance';
-import type { InstalledPlugin, Job, JobStatus, MarketplacePlugin, Page } from './types';
+import type { InstalledPlugin, Job, JobDetail, JobStatus, MarketplacePlugin, Page, PluginConfig } from './types';
 
 const pluginPath = (slug: string, name: string, rest = '') =>
   orgPath(slug, `/plugins/${encodeURIComponent(name)}${rest}`);
@@ -10,9 +10,12 @@ export const pluginsApi = {
   install: (slug: string, name: string, version: string) =>
     api.post<InstalledPlugin>(orgPath(slug, '/plugins'), { name, version }),
   uninstall: (slug: string, name: string) => api.delete(pluginPath(slug, name)),
-  config: (slug: string, name: string) => api.get<Record<string, unknown>>(pluginPath(slug, name, '/config')),
-  saveConfig: (slug: string, name: string, config: Record<string, unknown>) =>
-    api.put<Record<string, unknown>>(pluginPath(slug, name, '/config'), config),
+  /** The org's config of a plugin (`{}` until someone saves one). */
+  config: async (slug: string, name: string) =>
+    ((await api.get<PluginConfig>(pluginPath(slug, name, '/config'))).config ?? {}) as Record<string, unknown>,
+  /** Replaces the config; a schema violation answers 400 naming the field (`config.sources.0.name`). */
+  saveConfig: async (slug: string, name: string, config: Record<string, unknown>) =>
+    ((await api.put<PluginConfig>(pluginPath(slug, name, '/config'), { config })).config ?? {}) as Record<string, unknown>,
   invoke: (slug: string, name: string, action: string, input: unknown) =>
     api.post<unknown>(pluginPath(slug, name, `/actions/${encodeURIComponent(action)}`), input),
 };
@@ -20,8 +23,11 @@ export const pluginsApi = {
 export const jobsApi = {
   list: (slug: string, filter: { plugin?: string; status?: JobStatus } = {}) =>
     api.get<Page<Job>>(orgPath(slug, '/jobs'), { ...filter, limit: 100 }),
+  get: (slug: string, id: string) => api.get<JobDetail>(orgPath(slug, `/jobs/${encodeURIComponent(id)}`)),
+  /** 202 with the queued job. */
   start: (slug: string, plugin: string, kind: string, input: unknown = {}) =>
-    api.post<Job>(pluginPath(slug, plugin, '/jobs'), { kind, input }),
-  cancel: (slug: string, id: string) => api.post<Job>(orgPath(slug, `/jobs/${encodeURIComponent(id)}/cancel`)),
-  retry: (slug: string, id: string) => api.post<Job>(orgPath(slug, `/jobs/${encodeURIComponent(id)}/retry`)),
+    api.post<JobDetail>(pluginPath(slug, plugin, '/jobs'), { kind, input }),
+  cancel: (slug: string, id: string) => api.post<JobDetail>(orgPath(slug, `/jobs/${encodeURIComponent(id)}/cancel`)),
+  /** Only a job the server marked `retryable` (failed or cancelled). */
+  retry: (slug: string, id: string) => api.post<JobDetail>(orgPath(slug, `/jobs/${encodeURIComponent(id)}/retry`)),
 };

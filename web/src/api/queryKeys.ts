@@ -11,6 +11,8 @@ export const qk = {
   activity: (slug: string) => ['org', slug, 'activity'] as const,
   plugins: (slug: string) => ['org', slug, 'plugins'] as const,
   pluginConfig: (slug: string, name: string) => ['org', slug, 'plugins', name, 'config'] as const,
+  /** The sync plugin's `sources` action: configured sources without credentials. */
+  pluginSources: (slug: string, name: string) => ['org', slug, 'plugins', name, 'sources'] as const,
   jobs: (slug: string) => ['org', slug, 'jobs'] as const,
   marketplace: ['marketplace'] as const,
   admin: {

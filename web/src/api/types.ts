@@ -1,17 +1,39 @@
-// Hand-written wire types for the Switchyard HTTP API (/api/v1).
+// Wire types of the Switchyard HTTP API (/api/v1).
 //
-// They mirror the contract in shared/DESIGN.md and the web brief. Once the
-// server publishes /api/openapi.json these can be generated with
-// openapi-typescript 7; until then, keep this file the single place where the
-// shape of a response is declared.
+// The shapes come from the server's own OpenAPI document: schema.gen.ts is
+// generated from GET /api/openapi.json (`npm run gen:api`), and every type
+// below is taken from it, so a change of the server's contract shows up
+// here as a type error at the places that use the changed field. Only a few
+// fields are narrowed where the document says `string` but the value is one
+// of a known set (roles, statuses), or widened where the server sends null
+// for a timestamp that is not set yet.
+import type { components, paths } from './schema.gen';
+
+type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? B : never;
+type Op<P extends keyof paths, M extends 'get' | 'post' | 'put' | 'patch' | 'delete'> = NonNullable<paths[P][M]>;
+/** The JSON body of a 2xx answer of `M P`. */
+type Ok<P extends keyof paths, M extends 'get' | 'post' | 'put' | 'patch' | 'delete'> =
+  Op<P, M> extends { responses: infer R }
+    ? R extends { 200: infer A }
+      ? JsonOf<A>
+      : R extends { 201: infer A }
+        ? JsonOf<A>
+        : R extends { 202: infer A }
+          ? JsonOf<A>
+          : never
+    : never;
+/** The JSON request body of `M P`. */
+type Body<P extends keyof paths, M extends 'post' | 'put' | 'patch'> =
+  Op<P, M> extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+type Item<T> = T extends { items: Array<infer I> } ? I : never;
+/** Replace the types of some fields. */
+type With<T, O> = Omit<T, keyof O> & O;
 
 export type Role = 'owner' | 'admin' | 'member' | 'viewer';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'viewer'];
 
 /** Error body of every non-2xx answer. */
-export interface ApiErrorBody {
-  error: { code: string; message: string; field?: string };
-}
+export type ApiErrorBody = components['schemas']['Error'];
 
 /** Cursor pagination envelope of list endpoints. */
 export interface Page<T> {
@@ -19,159 +41,84 @@ export interface Page<T> {
   next_cursor: string;
 }
 
-export interface PageParams {
-  limit?: number;
-  cursor?: string;
-}
-
 // ---- auth -----------------------------------------------------------------
 
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  platform_admin: boolean;
-  created_at: string;
-}
-
-export interface AuthResponse {
-  user: User;
-  access_token: string;
-  refresh_token: string;
-  /** Seconds until the access token expires. */
-  expires_in: number;
-  token_type: 'Bearer';
-}
-
-export interface RegisterInput {
-  email: string;
-  password: string;
-  name: string;
-}
-
-export interface LoginInput {
-  email: string;
-  password: string;
-}
+export type User = Ok<'/api/v1/me', 'get'>;
+export type AuthResponse = Ok<'/api/v1/auth/login', 'post'>;
+export type RegisterInput = Body<'/api/v1/auth/register', 'post'>;
+export type LoginInput = Body<'/api/v1/auth/login', 'post'>;
 
 // ---- organizations --------------------------------------------------------
 
-export interface Org {
-  id: string;
-  slug: string;
-  name: string;
-  created_at: string;
-  suspended: boolean;
-  role: Role;
-}
-
 /** Permission strings the server grants per org (GET /orgs/{org}). */
 export type Permission =
+  | 'org:read'
+  | 'org:update'
+  | 'org:delete'
+  | 'members:read'
   | 'members:invite'
   | 'members:update'
   | 'members:remove'
-  | 'plugins:install'
+  | 'apikeys:read'
   | 'apikeys:manage'
-  | 'org:update'
-  | 'org:delete'
+  | 'plugins:read'
+  | 'plugins:install'
+  | 'plugins:configure'
+  | 'plugins:invoke'
+  | 'jobs:read'
   | 'jobs:run'
+  | 'events:read'
+  | 'events:publish'
+  | 'notifications:read'
+  | 'realtime:connect'
   | (string & {});
 
-export interface OrgDetail extends Org {
-  permissions: Permission[];
-}
+type WireOrg = Ok<'/api/v1/orgs/{org}', 'get'>;
+/** An organization as listed by GET /orgs (with the caller's role). */
+export type Org = With<Omit<WireOrg, 'permissions' | 'quotas'>, { role: Role }>;
+/** GET /orgs/{org}: with the caller's permissions and the org's quotas. */
+export type OrgDetail = With<WireOrg, { role: Role; permissions: Permission[] }>;
+export type CreateOrgInput = Body<'/api/v1/orgs', 'post'>;
 
-export interface CreateOrgInput {
-  slug: string;
-  name: string;
-}
+export type Member = With<Item<Ok<'/api/v1/orgs/{org}/members', 'get'>>, { role: Role }>;
 
-export interface Member {
-  user_id: string;
-  email: string;
-  name: string;
-  role: Role;
-  joined_at: string;
-}
+/** A pending invitation; `token` and `accept_url` only in the answer that created it. */
+export type Invitation = With<
+  Item<Ok<'/api/v1/orgs/{org}/invitations', 'get'>>,
+  { role: Role; token?: string; accept_url?: string }
+>;
+export type AcceptInvitationResult = With<Ok<'/api/v1/invitations/{token}/accept', 'post'>, { role: Role }>;
 
-export interface Invitation {
-  id: string;
-  email: string;
-  role: Role;
-  expires_at: string;
-  /** Present in the 201 answer of POST /invitations. */
-  token?: string;
-  /** Optional: the server's own link to /invite/{token} (uses its public URL). */
-  accept_url?: string;
-}
-
-export interface AcceptInvitationResult {
-  org: Org | string;
-  role: Role;
-}
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  permissions: string[];
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-}
-
-export interface CreatedApiKey extends ApiKey {
-  /** The secret, `sy_...`: shown exactly once. */
-  key: string;
-}
+export type ApiKey = With<
+  Item<Ok<'/api/v1/orgs/{org}/api-keys', 'get'>>,
+  { last_used_at: string | null; expires_at: string | null }
+>;
+/** The answer of POST /api-keys: `key` (`sy_...`) is shown exactly once. */
+export type CreatedApiKey = ApiKey & { key: string };
 
 // ---- events & notifications -----------------------------------------------
 
-export interface EventRecord<D = unknown> {
-  id: string;
-  type: string;
-  seq: number;
-  timestamp: string;
-  data: D;
-  source: string;
-  target_user_id?: string;
-}
-
-export interface EventHistory {
-  items: EventRecord[];
-  seq: number;
-  epoch: string;
-}
-
-export interface WsTicket {
-  ticket: string;
-  expires_in: number;
-}
+export type EventRecord<D = unknown> = With<Item<Ok<'/api/v1/orgs/{org}/events', 'get'>>, { data: D }>;
+export type EventHistory = Ok<'/api/v1/orgs/{org}/events', 'get'>;
+export type WsTicket = Ok<'/api/v1/orgs/{org}/ws-ticket', 'post'>;
 
 export type NotificationKind = 'success' | 'error' | 'warning' | 'info';
-
-export interface Notification {
-  id: string;
-  kind: NotificationKind;
-  title: string;
-  message: string;
-  created_at: string;
-  read_at: string | null;
-}
-
-export interface NotificationList {
-  items: Notification[];
-  unread: number;
-}
+/** The id of a notification is the id of the `notification` event that carried it. */
+export type Notification = With<
+  Item<Ok<'/api/v1/orgs/{org}/notifications', 'get'>>,
+  { kind: NotificationKind; read_at: string | null }
+>;
+export type NotificationList = With<Ok<'/api/v1/orgs/{org}/notifications', 'get'>, { items: Notification[] }>;
 
 // ---- plugins & jobs -------------------------------------------------------
 
-/** The subset of JSON Schema the config form understands. */
+/** The subset of JSON Schema the generated forms understand. */
 export interface JsonSchema {
   type?: 'object' | 'string' | 'number' | 'integer' | 'boolean' | 'array';
   title?: string;
   description?: string;
   properties?: Record<string, JsonSchema>;
+  additionalProperties?: boolean | JsonSchema;
   required?: string[];
   enum?: Array<string | number>;
   items?: JsonSchema;
@@ -180,81 +127,33 @@ export interface JsonSchema {
   maximum?: number;
   minLength?: number;
   maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  maxProperties?: number;
   pattern?: string;
   format?: string;
 }
 
-export interface PluginAction {
-  name: string;
-  description: string;
-  input_schema?: JsonSchema;
-  permission?: string;
-  job?: boolean;
-}
+type WireMarketplacePlugin = Item<Ok<'/api/v1/marketplace/plugins', 'get'>>;
+type WireManifest = WireMarketplacePlugin['manifest'];
+export type PluginAction = With<WireManifest['actions'][number], { input_schema?: JsonSchema }>;
+export type PluginManifest = With<WireManifest, { actions: PluginAction[]; config_schema?: JsonSchema }>;
+export type MarketplacePlugin = With<WireMarketplacePlugin, { manifest: PluginManifest }>;
 
-export interface PluginManifest {
-  actions: PluginAction[];
-  event_types: string[];
-  config_schema?: JsonSchema;
-}
-
-export interface MarketplacePlugin {
-  name: string;
-  version: string;
-  versions: string[];
-  description: string;
-  publisher: string;
-  manifest: PluginManifest;
-}
-
-export type PluginStatus = 'starting' | 'running' | 'crashed' | 'disabled';
-
-export interface InstalledPlugin {
-  name: string;
-  version: string;
-  status: PluginStatus;
-  config: Record<string, unknown>;
-  installed_at: string;
-}
+export type PluginStatus = 'starting' | 'running' | 'crashed' | 'disabled' | (string & {});
+export type InstalledPlugin = With<
+  Item<Ok<'/api/v1/orgs/{org}/plugins', 'get'>>,
+  { status: PluginStatus; config?: Record<string, unknown> }
+>;
+export type PluginConfig = Ok<'/api/v1/orgs/{org}/plugins/{name}/config', 'get'>;
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface Job {
-  id: string;
-  plugin: string;
-  kind: string;
-  status: JobStatus;
-  /** 0..1 or 0..100; see normalizeProgress. */
-  progress: number;
-  processed_items: number;
-  total_items: number;
-  error: string;
-  attempts: number;
-  created_at: string;
-  updated_at: string;
-}
+/** A job as listed; `progress` is a percentage (0..100). */
+export type Job = With<Item<Ok<'/api/v1/orgs/{org}/jobs', 'get'>>, { status: JobStatus }>;
+export type JobDetail = With<Ok<'/api/v1/orgs/{org}/jobs/{id}', 'get'>, { status: JobStatus }>;
 
 // ---- admin ----------------------------------------------------------------
 
-export interface Tenant {
-  id: string;
-  slug: string;
-  name: string;
-  members: number;
-  suspended: boolean;
-  created_at: string;
-}
-
-export interface PluginProcess {
-  name: string;
-  version: string;
-  status: string;
-  pid: number;
-  restarts: number;
-  last_error: string;
-  started_at: string;
-  tenants: number | string[];
-}
-
-/** GET /admin/system: rendered generically. */
-export type SystemFacts = Record<string, unknown>;
+export type Tenant = Item<Ok<'/api/v1/admin/tenants', 'get'>>;
+export type PluginProcess = Item<Ok<'/api/v1/admin/plugins', 'get'>>;
+export type SystemFacts = Ok<'/api/v1/admin/system', 'get'>;

@@ -88,7 +88,9 @@ function ConnectionDetails({ state, text, now, onReconnect }: { state: Connectio
       <p className="text-slate-600">{explanation}</p>
       <dl className="grid grid-cols-2 gap-x-3 gap-y-1 text-xs text-slate-500">
         <dt>Last event #</dt>
-        <dd className="text-right font-mono">{stats.lastSeq ?? '—'}</dd>
+        <dd className="text-right font-mono" data-testid="last-seq">
+          {stats.lastSeq ?? '—'}
+        </dd>
         <dt>Reconnects</dt>
         <dd className="text-right font-mono">{stats.reconnects}</dd>
         <dt>Ignored frames</dt>

@@ -1,8 +1,15 @@
 import { Component, type ErrorInfo, type ReactNode } from 'react';
 import { Button } from './ui/Button';
 
-/** Keeps one broken page from blanking the whole app. */
-export class ErrorBoundary extends Component<{ children: ReactNode; resetKey?: string }, { error: Error | null }> {
+interface Props {
+  children: ReactNode;
+  resetKey?: string;
+  /** What to show instead (a card's own message); `retry` renders the children again. */
+  fallback?: (error: Error, retry: () => void) => ReactNode;
+}
+
+/** Keeps one broken page (or card) from blanking the whole app. */
+export class ErrorBoundary extends Component<Props, { error: Error | null }> {
   state = { error: null as Error | null };
 
   static getDerivedStateFromError(error: Error) {
@@ -10,7 +17,7 @@ export class ErrorBoundary extends Component<{ children: ReactNode; resetKey?: s
   }
 
   componentDidCatch(error: Error, info: ErrorInfo) {
-    console.warn('page crashed', error, info.componentStack);
+    console.warn('render failed', error, info.componentStack);
   }
 
   componentDidUpdate(prev: { resetKey?: string }) {
@@ -19,7 +26,8 @@ export class ErrorBoundary extends Component<{ children: ReactNode; resetKey?: s
 
   render() {
     if (!this.state.error) return this.props.children;
-    const chunkFailed = /dynamically imported module|Failed to fetch/i.test(this.state.error.message);
+    if (this.props.fallback) return this.props.fallback(this.state.error, () => this.setState({ error: null }));
+    const chunkFailed = isChunkError(this.state.error);
     return (
       <div role="alert" className="mx-auto max-w-md py-16 text-center">
         <h1 className="text-lg font-semibold">{chunkFailed ? 'A new version is available' : 'This page hit a problem'}</h1>
@@ -32,4 +40,9 @@ export class ErrorBoundary extends Component<{ children: ReactNode; resetKey?: s
       </div>
     );
   }
+}
+
+/** A failed download of part of the app (offline, or replaced by a new build). */
+export function isChunkError(error: Error): boolean {
+  return /dynamically imported module|Failed to fetch|Unable to preload/i.test(error.message);
 }

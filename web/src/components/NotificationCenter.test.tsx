@@ -18,8 +18,10 @@ const api = vi.hoisted(() => ({
 }));
 vi.mock('../api/events', () => ({ notificationsApi: api }));
 
+let nextSeq = 1;
 const note = (id: string, kind: Notification['kind'], title: string, read = false): Notification => ({
   id,
+  seq: nextSeq++,
   kind,
   title,
   message: `${title} details`,
@@ -137,8 +139,18 @@ describe('NotificationCenter', () => {
   it('counts a live notification once however many components use the hook', async () => {
     const { push } = await renderCenter(2);
     await waitFor(() => expect(screen.getAllByRole('button', { name: /2 unread/ })).toHaveLength(2));
-    push({ id: 'n9', kind: 'info', title: 'Hello' });
+    push({ kind: 'info', title: 'Hello' });
     await waitFor(() => expect(screen.getAllByRole('button', { name: 'Notifications, 3 unread' })).toHaveLength(2));
+  });
+
+  it('marks a live notification read by its event id (the id it is stored under)', async () => {
+    const { push } = await renderCenter();
+    await screen.findByRole('button', { name: /2 unread/ });
+    push({ kind: 'success', title: 'Sync of crm finished', message: '600 records' });
+    await userEvent.click(await screen.findByRole('button', { name: 'Notifications, 3 unread' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Mark "Sync of crm finished" as read' }));
+    expect(api.markRead).toHaveBeenCalledWith('acme', 'ev2');
+    expect(await screen.findByRole('button', { name: 'Notifications, 2 unread' })).toBeInTheDocument();
   });
 
   it('hides toasts after 5 seconds', () => {

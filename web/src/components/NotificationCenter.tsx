@@ -85,8 +85,6 @@ export function NotificationCenter({ org }: { org: string }) {
 function NotificationItem({ item, now, onRead }: { item: Notification; now: number; onRead: () => void }) {
   const s = kindStyle[item.kind] ?? kindStyle.info;
   const unread = !item.read_at;
-  // Live entries (id "event:...") are not stored yet; they cannot be marked until the refetch.
-  const markable = unread && !item.id.startsWith('event:');
   return (
     <li
       data-testid="notification-item"
@@ -104,7 +102,7 @@ function NotificationItem({ item, now, onRead }: { item: Notification; now: numb
           {relativeTime(item.created_at, now)}
         </time>
       </div>
-      {markable && (
+      {unread && (
         <Button size="sm" variant="ghost" onClick={onRead} aria-label={`Mark "${item.title}" as read`}>
           Mark read
         </Button>

@@ -9,7 +9,12 @@ export interface FileOperation {
   updatedAt: string;
 }
 
-/** Live file operations and transfer progress from `file.*` events, newest first. */
+/**
+ * Live file operations and transfer progress from `file.*` events, newest
+ * first: `file.operation` (created, renamed, deleted... with `op`) and
+ * `file.upload.progress` / `file.download.progress` (bytes of total, percent,
+ * shown to the user moving them).
+ */
 export function useFileOperations(limit = 50): FileOperation[] {
   // Oldest first inside; newest first out.
   const [ops, setOps] = useState<FileOperation[]>([]);
@@ -18,7 +23,8 @@ export function useFileOperations(limit = 50): FileOperation[] {
       const byKey = new Map(prev.map((o) => [o.key, o]));
       for (const e of events as RealtimeEvent<FileOperationData>[]) {
         const d = (e.data ?? {}) as FileOperationData;
-        const key = String(d.id ?? d.path ?? d.file ?? d.name ?? e.id);
+        // Transfers by upload id; operations by the file or folder they touched.
+        const key = String(d.upload_id ?? d.download_id ?? d.id ?? d.path ?? d.file ?? d.name ?? e.id);
         const old = byKey.get(key);
         byKey.delete(key); // re-insert so the latest moves to the end
         byKey.set(key, { key, type: e.type, data: { ...old?.data, ...d }, updatedAt: e.timestamp });

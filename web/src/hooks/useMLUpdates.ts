@@ -20,7 +20,8 @@ export function useMLUpdates(limit = 50): { models: ModelState[]; recent: Realti
       const models = { ...prev.models };
       for (const e of events as RealtimeEvent<MLUpdateData>[]) {
         const d = (e.data ?? {}) as MLUpdateData;
-        const model = String(d.model ?? d.model_id ?? 'model');
+        // Training progress names `model`; a registered model's summary, `name`.
+        const model = String(d.model ?? d.name ?? d.model_id ?? 'model');
         models[model] = { model, lastType: e.type, data: { ...models[model]?.data, ...d }, updatedAt: e.timestamp };
       }
       return { models, recent: [...prev.recent, ...(events as RealtimeEvent<MLUpdateData>[])].slice(-limit) };

@@ -108,13 +108,19 @@ function markOne(list: NotificationList, id: string): NotificationList {
   return changed ? { items, unread: Math.max(0, list.unread - 1) } : list;
 }
 
-/** A live event as a list entry until the refetch brings the stored one. */
-function fromEvent(e: RealtimeEvent<NotificationEventData>): Notification {
+/**
+ * A live `notification` event as a list entry. The server stores each
+ * notification under the id of the event that carried it, so the entry can be
+ * marked read at once; the coalesced refetch then brings the stored copy.
+ */
+export function fromEvent(e: RealtimeEvent<NotificationEventData>): Notification {
   const d = e.data ?? ({} as NotificationEventData);
+  const kind = d.kind === 'success' || d.kind === 'error' || d.kind === 'warning' ? d.kind : 'info';
   return {
-    id: d.id ?? `event:${e.id}`,
-    kind: d.kind ?? 'info',
-    title: d.title ?? 'Notification',
+    id: e.id,
+    seq: e.seq,
+    kind,
+    title: d.title || 'Notification',
     message: d.message ?? '',
     created_at: e.timestamp,
     read_at: null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, humanize, progressPercent } from './format';
+import { formatBytes, formatDuration, humanize, jobPercent, progressPercent } from './format';
 
 describe('format', () => {
   it('normalizes progress given as a fraction or a percent, preferring item counts', () => {
@@ -8,6 +8,13 @@ describe('format', () => {
     expect(progressPercent(0.1, 50, 100)).toBe(50);
     expect(progressPercent(undefined)).toBeNull();
     expect(progressPercent(250)).toBe(100);
+  });
+  it("takes a job's progress as the server's percentage, counts as the fallback", () => {
+    expect(jobPercent(1, 1, 100)).toBe(1);
+    expect(jobPercent(100, 0, 0)).toBe(100);
+    expect(jobPercent(undefined, 25, 50)).toBe(50);
+    expect(jobPercent(null, 5, 0)).toBeNull();
+    expect(jobPercent(140)).toBe(100);
   });
   it('formats bytes, durations and keys', () => {
     expect(formatBytes(512)).toBe('512 B');

@@ -1,4 +1,15 @@
-/** Progress arrives as 0..1 or 0..100 depending on the plugin; show percent. */
+/**
+ * A job's or sync task's progress in percent. The server reports `progress`
+ * as a percentage (0..100) and is the authority; item counts are the fallback
+ * when no progress was given.
+ */
+export function jobPercent(progress: number | undefined | null, processed?: number, total?: number): number | null {
+  if (typeof progress === 'number' && Number.isFinite(progress)) return clamp(progress);
+  if (typeof total === 'number' && total > 0 && typeof processed === 'number') return clamp((processed / total) * 100);
+  return null;
+}
+
+/** Plugin events (files, models) report progress as 0..1 or 0..100; show percent. */
 export function progressPercent(progress: number | undefined, processed?: number, total?: number): number | null {
   if (typeof total === 'number' && total > 0 && typeof processed === 'number') {
     return clamp((processed / total) * 100);

@@ -33,8 +33,8 @@ export default function AcceptInvite() {
     mutate();
   }, [mutate]);
 
-  const orgSlug = accept.data ? (typeof accept.data.org === 'string' ? accept.data.org : accept.data.org.slug) : null;
-  const orgName = accept.data && typeof accept.data.org !== 'string' ? accept.data.org.name : orgSlug;
+  const orgSlug = accept.data?.org.slug ?? null;
+  const orgName = accept.data?.org.name ?? orgSlug;
   const err = accept.error instanceof ApiError ? accept.error : null;
 
   return (

@@ -9,9 +9,11 @@ import { Button } from '../components/ui/Button';
 import { Card, PageHeader } from '../components/ui/Card';
 import { ConfirmDialog } from '../components/ui/Dialog';
 import { EmptyState } from '../components/ui/EmptyState';
+import { TextField } from '../components/ui/Field';
 import { Loading } from '../components/ui/Spinner';
 import { useNow } from '../hooks/useNow';
 import { formatBytes, formatDuration, humanize } from '../lib/format';
+import { useMeaningfulPaint } from '../lib/paintMark';
 import { relativeTime } from '../lib/relativeTime';
 import { useSession } from '../stores/session';
 import { toast } from '../stores/toasts';
@@ -41,10 +43,12 @@ function TenantsCard() {
   const now = useNow(60_000);
   const tenants = useQuery({ queryKey: qk.admin.tenants, queryFn: adminApi.tenants });
   const [target, setTarget] = useState<Tenant | null>(null);
+  const [reason, setReason] = useState('');
   const toggle = useMutation({
-    mutationFn: (t: Tenant) => (t.suspended ? adminApi.resume(t.slug) : adminApi.suspend(t.slug)),
+    mutationFn: (t: Tenant) => (t.suspended ? adminApi.resume(t.slug) : adminApi.suspend(t.slug, reason.trim() || undefined)),
     onSuccess: async (_r, t) => {
       setTarget(null);
+      setReason('');
       await queryClient.invalidateQueries({ queryKey: qk.admin.tenants });
       toast.success(t.suspended ? `${t.name} resumed` : `${t.name} suspended`);
     },
@@ -74,16 +78,17 @@ function TenantsCard() {
             </thead>
             <tbody className="divide-y divide-slate-100">
               {items.map((t) => (
-                <tr key={t.id}>
+                <tr key={t.id} data-testid={`tenant-${t.slug}`}>
                   <td className="px-4 py-2">
                     <p className="font-medium text-slate-900">{t.name}</p>
                     <p className="font-mono text-xs text-slate-500">{t.slug}</p>
+                    {t.suspended && t.suspend_reason && <p className="text-xs text-red-700">{t.suspend_reason}</p>}
                   </td>
                   <td className="px-4 py-2 tabular-nums">{t.members}</td>
                   <td className="px-4 py-2 whitespace-nowrap text-slate-500">{relativeTime(t.created_at, now)}</td>
                   <td className="px-4 py-2">{t.suspended ? <Badge tone="red">suspended</Badge> : <Badge tone="green">active</Badge>}</td>
                   <td className="px-4 py-2 text-right">
-                    <Button size="sm" variant={t.suspended ? 'secondary' : 'dangerGhost'} onClick={() => setTarget(t)}>
+                    <Button size="sm" variant={t.suspended ? 'secondary' : 'dangerGhost'} onClick={() => setTarget(t)} aria-label={`${t.suspended ? 'Resume' : 'Suspend'} ${t.name}`}>
                       {t.suspended ? 'Resume' : 'Suspend'}
                     </Button>
                   </td>
@@ -97,6 +102,7 @@ function TenantsCard() {
         open={!!target}
         onClose={() => {
           setTarget(null);
+          setReason('');
           toggle.reset();
         }}
         onConfirm={() => target && toggle.mutate(target)}
@@ -109,17 +115,21 @@ function TenantsCard() {
         confirmLabel={target?.suspended ? 'Resume' : 'Suspend'}
         busy={toggle.isPending}
         error={<ErrorAlert error={toggle.error} />}
-      />
+      >
+        {target && !target.suspended && (
+          <TextField label="Reason (optional)" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} hint="Shown to platform admins next to the organization." />
+        )}
+      </ConfirmDialog>
     </Card>
   );
 }
 
 function PluginProcessesCard() {
   const now = useNow(15_000);
-  const procs = useQuery({ queryKey: qk.admin.plugins, queryFn: adminApi.plugins, refetchInterval: 10_000 });
+  const procs = useQuery({ queryKey: qk.admin.plugins, queryFn: adminApi.plugins, refetchInterval: 5_000 });
   const items = procs.data?.items ?? [];
   return (
-    <Card title="Plugin processes" bodyClassName="p-0" description="Refreshed every 10 s.">
+    <Card title="Plugin processes" bodyClassName="p-0" description="One process per plugin version, serving every organization that installed it. Refreshed every 5 s.">
       {procs.isLoading ? (
         <Loading />
       ) : procs.error ? (
@@ -143,7 +153,7 @@ function PluginProcessesCard() {
             </thead>
             <tbody className="divide-y divide-slate-100">
               {items.map((p: PluginProcess) => (
-                <tr key={`${p.name}@${p.version}`}>
+                <tr key={`${p.name}@${p.version}`} data-testid={`process-${p.name}`}>
                   <td className="px-4 py-2">
                     <p className="font-medium">{p.name}</p>
                     <p className="text-xs text-slate-500">v{p.version}</p>
@@ -152,7 +162,7 @@ function PluginProcessesCard() {
                   <td className="px-4 py-2"><Badge tone={statusTone(p.status)}>{p.status}</Badge></td>
                   <td className="px-4 py-2 font-mono text-xs">{p.pid || '—'}</td>
                   <td className="px-4 py-2 tabular-nums">{p.restarts}</td>
-                  <td className="px-4 py-2 tabular-nums">{Array.isArray(p.tenants) ? p.tenants.length : p.tenants}</td>
+                  <td className="px-4 py-2 tabular-nums">{p.tenants}</td>
                   <td className="px-4 py-2 whitespace-nowrap text-slate-500">{p.started_at ? relativeTime(p.started_at, now) : '—'}</td>
                 </tr>
               ))}
@@ -167,6 +177,7 @@ function PluginProcessesCard() {
 /** Renders whatever facts the server reports, formatting the ones it recognizes. */
 function SystemCard() {
   const system = useQuery({ queryKey: qk.admin.system, queryFn: adminApi.system, refetchInterval: 15_000 });
+  useMeaningfulPaint(!!system.data, 'admin');
   return (
     <Card title="System" description="Refreshed every 15 s.">
       {system.isLoading ? (

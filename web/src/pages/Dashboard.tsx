@@ -6,11 +6,18 @@ import { qk } from '../api/queryKeys';
 import { ActivityFeed, LiveIndicator } from '../components/dashboard/ActivityFeed';
 import { MetricsPanel } from '../components/dashboard/MetricsPanel';
 import { SystemStatusCard } from '../components/dashboard/SystemStatusCard';
-import { PageHeader } from '../components/ui/Card';
+import { ErrorAlert } from '../components/ui/Alert';
+import { Badge, statusTone } from '../components/ui/Badge';
+import { Card, PageHeader } from '../components/ui/Card';
+import { EmptyState } from '../components/ui/EmptyState';
+import { ProgressBar } from '../components/ui/ProgressBar';
+import { Loading } from '../components/ui/Spinner';
 import { Icon, type IconName } from '../components/ui/Icon';
 import { useNotifications } from '../hooks/useNotifications';
 import { useOrg } from '../hooks/useOrg';
+import { useSyncTasks } from '../hooks/useSyncTasks';
 import { useWebSocket } from '../hooks/useWebSocket';
+import { jobPercent } from '../lib/format';
 import { useMeaningfulPaint } from '../lib/paintMark';
 
 export default function Dashboard() {
@@ -31,7 +38,8 @@ export default function Dashboard() {
           <ActivityFeed org={slug} />
         </div>
         <div className="space-y-6 xl:col-span-2">
-          <SystemStatusCard />
+          <SystemStatusCard org={slug} />
+          <RecentJobs org={slug} />
         </div>
       </div>
     </div>
@@ -97,5 +105,55 @@ function StatTiles({ org }: { org: string }) {
         );
       })}
     </ul>
+  );
+}
+
+/** The newest jobs with their live progress; the full list is on Monitoring. */
+function RecentJobs({ org }: { org: string }) {
+  const jobs = useSyncTasks(org);
+  const items = [...(jobs.data?.items ?? [])].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at)).slice(0, 5);
+  return (
+    <Card
+      title="Recent jobs"
+      bodyClassName="p-0"
+      actions={
+        <Link to={`/o/${org}/monitoring`} className="text-xs font-medium text-brand-700 hover:underline">
+          All jobs
+        </Link>
+      }
+    >
+      {jobs.isLoading ? (
+        <Loading />
+      ) : jobs.error ? (
+        <div className="p-4">
+          <ErrorAlert error={jobs.error} />
+        </div>
+      ) : items.length === 0 ? (
+        <EmptyState title="No jobs yet" icon={<Icon name="sync" className="h-8 w-8" />}>
+          Syncs and trainings show up here with live progress.
+        </EmptyState>
+      ) : (
+        <ul className="divide-y divide-slate-100" aria-label="Recent jobs">
+          {items.map((j) => {
+            const pct = j.status === 'succeeded' ? 100 : jobPercent(j.progress, j.processed_items, j.total_items);
+            return (
+              <li key={j.id} className="space-y-1.5 px-4 py-3">
+                <div className="flex items-center justify-between gap-2 text-sm">
+                  <span className="truncate font-medium text-slate-800">
+                    {j.plugin} · {j.source ?? j.kind}
+                  </span>
+                  <Badge tone={statusTone(j.status)}>{j.status}</Badge>
+                </div>
+                <ProgressBar
+                  value={j.status === 'queued' ? 0 : pct}
+                  label={`${j.plugin} ${j.source ?? j.kind} progress`}
+                  tone={j.status === 'failed' ? 'red' : j.status === 'succeeded' ? 'green' : j.status === 'cancelled' ? 'slate' : 'brand'}
+                />
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </Card>
   );
 }

@@ -1,8 +1,9 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { pluginsApi } from '../api/plugins';
 import { qk } from '../api/queryKeys';
-import type { InstalledPlugin, MarketplacePlugin, PluginAction } from '../api/types';
+import type { InstalledPlugin, MarketplacePlugin, Page, PluginAction } from '../api/types';
 import { ActionDialog } from '../components/plugins/ActionDialog';
 import { ConfigDialog } from '../components/plugins/ConfigDialog';
 import { usePluginCatalog } from '../components/plugins/usePluginCatalog';
@@ -17,16 +18,38 @@ import { Loading } from '../components/ui/Spinner';
 import { cx } from '../components/ui/cx';
 import { useNow } from '../hooks/useNow';
 import { useOrg } from '../hooks/useOrg';
+import { useMeaningfulPaint } from '../lib/paintMark';
 import { relativeTime } from '../lib/relativeTime';
 import { toast } from '../stores/toasts';
 
 type Tab = 'installed' | 'marketplace';
 
 export default function Plugins() {
-  const { slug, can } = useOrg();
+  const { slug, org, can } = useOrg();
   const { marketplace, installed, manifestOf } = usePluginCatalog(slug);
-  const [tab, setTab] = useState<Tab>('installed');
+  const [params, setParams] = useSearchParams();
+  const tab: Tab = params.get('tab') === 'marketplace' ? 'marketplace' : 'installed';
+  const setTab = (t: Tab) =>
+    setParams(
+      (p) => {
+        const next = new URLSearchParams(p);
+        if (t === 'marketplace') next.set('tab', t);
+        else next.delete('tab');
+        return next;
+      },
+      { replace: true },
+    );
+  // ?configure=<plugin> opens that plugin's settings (linked from Monitoring).
+  const configureParam = params.get('configure');
+  const [configuring, setConfiguring] = useState<string | null>(configureParam);
+  const closeConfig = () => {
+    setConfiguring(null);
+    if (configureParam) setParams((p) => { const next = new URLSearchParams(p); next.delete('configure'); return next; }, { replace: true });
+  };
   const installedCount = installed.data?.items.length ?? 0;
+  const canConfigure = can('plugins:configure');
+  const configuringSchema = configuring ? manifestOf(configuring)?.manifest.config_schema : undefined;
+  useMeaningfulPaint(!!org && !installed.isLoading, 'plugins');
 
   return (
     <div className="mx-auto max-w-6xl">
@@ -52,18 +75,32 @@ export default function Plugins() {
       </div>
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === 'installed' ? (
-          <InstalledList org={slug} can={can} manifestOf={manifestOf} loading={installed.isLoading} error={installed.error} items={installed.data?.items ?? []} onBrowse={() => setTab('marketplace')} />
+          <InstalledList
+            org={slug}
+            can={can}
+            manifestOf={manifestOf}
+            loading={installed.isLoading}
+            error={installed.error}
+            items={installed.data?.items ?? []}
+            onBrowse={() => setTab('marketplace')}
+            onConfigure={setConfiguring}
+          />
         ) : (
           <Marketplace
             org={slug}
             canInstall={can('plugins:install')}
+            canConfigure={canConfigure}
             loading={marketplace.isLoading}
             error={marketplace.error}
             items={marketplace.data?.items ?? []}
             installed={installed.data?.items ?? []}
+            onConfigure={setConfiguring}
           />
         )}
       </div>
+      {configuring && configuringSchema && canConfigure && (
+        <ConfigDialog org={slug} name={configuring} schema={configuringSchema} onClose={closeConfig} />
+      )}
     </div>
   );
 }
@@ -76,6 +113,7 @@ function InstalledList({
   error,
   items,
   onBrowse,
+  onConfigure,
 }: {
   org: string;
   can: (p: string) => boolean;
@@ -84,10 +122,10 @@ function InstalledList({
   error: unknown;
   items: InstalledPlugin[];
   onBrowse: () => void;
+  onConfigure: (name: string) => void;
 }) {
   const queryClient = useQueryClient();
   const now = useNow(60_000);
-  const [configuring, setConfiguring] = useState<string | null>(null);
   const [running, setRunning] = useState<{ plugin: string; action: PluginAction } | null>(null);
   const [removing, setRemoving] = useState<string | null>(null);
   const uninstall = useMutation({
@@ -99,7 +137,7 @@ function InstalledList({
     },
   });
   const manage = can('plugins:install');
-  const configure = can('plugins:configure') || manage;
+  const configure = can('plugins:configure');
 
   if (loading) return <Loading />;
   if (error) return <ErrorAlert error={error} />;
@@ -116,7 +154,6 @@ function InstalledList({
       </Card>
     );
 
-  const configuringSchema = configuring ? manifestOf(configuring)?.manifest.config_schema : undefined;
   return (
     <>
       <ul className="grid gap-4 md:grid-cols-2" aria-label="Installed plugins">
@@ -135,11 +172,9 @@ function InstalledList({
                     v{p.version} · installed {relativeTime(p.installed_at, now)}
                   </p>
                 </div>
-                <Badge tone={statusTone(p.status)}>
-                  <span className={cx('h-1.5 w-1.5 rounded-full bg-current', p.status === 'starting' && 'sy-pulse')} aria-hidden="true" />
-                  {p.status}
-                </Badge>
+                <PluginStatusBadge status={p.status} />
               </div>
+              {p.error && p.status !== 'running' && <p className="mt-2 text-xs break-words text-red-700">{p.error}</p>}
               {manifestOf(p.name)?.description && <p className="mt-2 line-clamp-2 text-sm text-slate-600">{manifestOf(p.name)?.description}</p>}
               {actions.length > 0 && (
                 <div className="mt-3 flex flex-wrap gap-1.5">
@@ -154,7 +189,7 @@ function InstalledList({
               {(manage || configure) && (
                 <div className="mt-4 flex gap-2 border-t border-slate-100 pt-3">
                   {configure && manifest?.config_schema && (
-                    <Button size="sm" variant="secondary" onClick={() => setConfiguring(p.name)}>
+                    <Button size="sm" variant="secondary" onClick={() => onConfigure(p.name)}>
                       <Icon name="settings" className="h-4 w-4" /> Configure
                     </Button>
                   )}
@@ -169,7 +204,6 @@ function InstalledList({
           );
         })}
       </ul>
-      {configuring && configuringSchema && <ConfigDialog org={org} name={configuring} schema={configuringSchema} onClose={() => setConfiguring(null)} />}
       {running && <ActionDialog org={org} plugin={running.plugin} action={running.action} onClose={() => setRunning(null)} />}
       <ConfirmDialog
         open={!!removing}
@@ -191,17 +225,21 @@ function InstalledList({
 function Marketplace({
   org,
   canInstall,
+  canConfigure,
   loading,
   error,
   items,
   installed,
+  onConfigure,
 }: {
   org: string;
   canInstall: boolean;
+  canConfigure: boolean;
   loading: boolean;
   error: unknown;
   items: MarketplacePlugin[];
   installed: InstalledPlugin[];
+  onConfigure: (name: string) => void;
 }) {
   if (loading) return <Loading />;
   if (error) return <ErrorAlert error={error} />;
@@ -214,21 +252,48 @@ function Marketplace({
   return (
     <ul className="grid gap-4 md:grid-cols-2 xl:grid-cols-3" aria-label="Marketplace">
       {items.map((p) => (
-        <MarketplaceCard key={p.name} org={org} plugin={p} canInstall={canInstall} installed={installed.find((i) => i.name === p.name)} />
+        <MarketplaceCard
+          key={p.name}
+          org={org}
+          plugin={p}
+          canInstall={canInstall}
+          canConfigure={canConfigure}
+          installed={installed.find((i) => i.name === p.name)}
+          onConfigure={onConfigure}
+        />
       ))}
     </ul>
   );
 }
 
-function MarketplaceCard({ org, plugin, canInstall, installed }: { org: string; plugin: MarketplacePlugin; canInstall: boolean; installed?: InstalledPlugin }) {
+function MarketplaceCard({
+  org,
+  plugin,
+  canInstall,
+  canConfigure,
+  installed,
+  onConfigure,
+}: {
+  org: string;
+  plugin: MarketplacePlugin;
+  canInstall: boolean;
+  canConfigure: boolean;
+  installed?: InstalledPlugin;
+  onConfigure: (name: string) => void;
+}) {
   const queryClient = useQueryClient();
   const versions = plugin.versions?.length ? plugin.versions : [plugin.version];
   const [version, setVersion] = useState(plugin.version);
   const install = useMutation({
-    mutationFn: () => pluginsApi.install(org, plugin.name, version),
-    onSuccess: async () => {
+    // Whether this is an upgrade is decided when the user clicks: by the time
+    // the answer comes, live status events may already list the plugin.
+    mutationFn: (upgrade: boolean) => pluginsApi.install(org, plugin.name, version).then((p) => ({ p, upgrade })),
+    onSuccess: async ({ p, upgrade }) => {
+      queryClient.setQueryData<Page<InstalledPlugin>>(qk.plugins(org), (page) =>
+        page ? { ...page, items: [...page.items.filter((i) => i.name !== p.name), p] } : page,
+      );
       await queryClient.invalidateQueries({ queryKey: qk.plugins(org) });
-      toast.success(`${plugin.name} installed`, 'It is starting; its status updates live.');
+      toast.success(`${plugin.name} ${upgrade ? 'upgraded' : 'installed'}`, `Version ${p.version}; its status updates live.`);
     },
   });
   const m = plugin.manifest;
@@ -239,7 +304,14 @@ function MarketplaceCard({ org, plugin, canInstall, installed }: { org: string; 
           <h3 className="truncate font-medium text-slate-900">{plugin.name}</h3>
           <p className="text-xs text-slate-500">by {plugin.publisher || 'unknown publisher'}</p>
         </div>
-        {installed ? <Badge tone="green">Installed v{installed.version}</Badge> : <Badge>v{plugin.version}</Badge>}
+        {installed ? (
+          <span className="flex flex-col items-end gap-1">
+            <Badge tone="violet">Installed v{installed.version}</Badge>
+            <PluginStatusBadge status={installed.status} />
+          </span>
+        ) : (
+          <Badge>v{plugin.version}</Badge>
+        )}
       </div>
       <p className="mt-2 flex-1 text-sm text-slate-600">{plugin.description}</p>
       <dl className="mt-3 space-y-1 text-xs text-slate-500">
@@ -256,6 +328,20 @@ function MarketplaceCard({ org, plugin, canInstall, installed }: { org: string; 
           </div>
         ) : null}
       </dl>
+      {installed && ((canConfigure && plugin.manifest.config_schema) || (canInstall && installed.version !== plugin.version)) && (
+        <div className="mt-4 flex justify-end gap-2 border-t border-slate-100 pt-3">
+          {canInstall && installed.version !== plugin.version && (
+            <Button size="sm" onClick={() => install.mutate(true)} loading={install.isPending}>
+              Upgrade to v{plugin.version}
+            </Button>
+          )}
+          {canConfigure && plugin.manifest.config_schema && (
+            <Button size="sm" variant="secondary" onClick={() => onConfigure(plugin.name)}>
+              <Icon name="settings" className="h-4 w-4" /> Configure
+            </Button>
+          )}
+        </div>
+      )}
       {canInstall && !installed && (
         <div className="mt-4 flex items-end gap-2 border-t border-slate-100 pt-3">
           {versions.length > 1 && (
@@ -270,12 +356,22 @@ function MarketplaceCard({ org, plugin, canInstall, installed }: { org: string; 
               </select>
             </label>
           )}
-          <Button size="sm" onClick={() => install.mutate()} loading={install.isPending} className="ml-auto">
+          <Button size="sm" onClick={() => install.mutate(!!installed)} loading={install.isPending} className="ml-auto" aria-label={`Install ${plugin.name}`}>
             Install
           </Button>
         </div>
       )}
       <ErrorAlert error={install.error} className="mt-3" />
     </li>
+  );
+}
+
+/** A plugin process status with a live dot (pulsing while it starts). */
+function PluginStatusBadge({ status }: { status: string }) {
+  return (
+    <Badge tone={statusTone(status)}>
+      <span className={cx('h-1.5 w-1.5 rounded-full bg-current', status === 'starting' && 'sy-pulse')} aria-hidden="true" />
+      <span data-testid="plugin-status">{status}</span>
+    </Badge>
   );
 }

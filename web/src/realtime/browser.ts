@@ -4,7 +4,7 @@ import type { History } from './client';
 /** What the browser wiring needs from the API layer (kept abstract so this
  * module does not import the app's API singleton). */
 export interface BrowserRealtimeApi {
-  fetchTicket(org: string): Promise<{ ticket: string; expires_in?: number }>;
+  fetchTicket(org: string): Promise<{ ticket: string; expires_in?: number; url?: string }>;
   fetchHistory(org: string, params: { since?: number; types?: string[]; limit: number }): Promise<History>;
 }
 
@@ -22,10 +22,18 @@ const browserNetwork: NetworkStatus = {
   },
 };
 
-/** ws(s)://<this host>/api/v1/orgs/{org}/ws?ticket=... (the ticket is single use). */
-export function socketUrl(org: string, ticket: string, loc: Pick<Location, 'protocol' | 'host'> = location): string {
+/**
+ * ws(s)://<this host><path>: the path is the `url` the ticket answer carries
+ * (`/api/v1/orgs/{org}/ws?ticket=...`), or built from the org and ticket when
+ * a server gave none. The ticket is single use.
+ */
+export function socketUrl(org: string, ticket: string, path?: string, loc: Pick<Location, 'protocol' | 'host'> = location): string {
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${loc.host}/api/v1/orgs/${encodeURIComponent(org)}/ws?ticket=${encodeURIComponent(ticket)}`;
+  const rel =
+    path && path.startsWith('/') && !path.startsWith('//')
+      ? path
+      : `/api/v1/orgs/${encodeURIComponent(org)}/ws?ticket=${encodeURIComponent(ticket)}`;
+  return `${scheme}//${loc.host}${rel}`;
 }
 
 /** A RealtimeClient wired to the real browser WebSocket, timers and network. */
@@ -34,7 +42,7 @@ export function createBrowserRealtime(org: string, api: BrowserRealtimeApi, opti
     {
       fetchTicket: () => api.fetchTicket(org),
       fetchHistory: (params) => api.fetchHistory(org, params),
-      socketUrl: (ticket) => socketUrl(org, ticket),
+      socketUrl: (ticket, path) => socketUrl(org, ticket, path),
       // The DOM WebSocket is a SocketLike; only its handler signatures are
       // narrower (Event subtypes, `this`), which the client never relies on.
       createSocket: (url) => new WebSocket(url) as unknown as SocketLike,

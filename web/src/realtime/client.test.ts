@@ -7,7 +7,7 @@ function setup(opts: Partial<RealtimeOptions> = {}, random = () => 0.5, listenAl
   const clock = new ManualClock();
   const sockets: FakeSocket[] = [];
   let ticketNo = 0;
-  const fetchTicket = vi.fn(async () => ({ ticket: `t${++ticketNo}`, expires_in: 30 }));
+  const fetchTicket = vi.fn(async (): Promise<{ ticket: string; expires_in: number; url?: string }> => ({ ticket: `t${++ticketNo}`, expires_in: 30 }));
   const history: { next: History | Error } = { next: { items: [], seq: 0, epoch: 'e1' } };
   const fetchHistory = vi.fn(async (_p: { since?: number; types?: string[]; limit: number }) => {
     if (history.next instanceof Error) throw history.next;
@@ -162,6 +162,83 @@ describe('RealtimeClient: resume', () => {
     expect(t.client.getStats().lastSeq).toBe(9);
   });
 
+  it('sends resume as the first message (the server only honours it first), then subscribes', async () => {
+    const t = setup({}, () => 0.5, false);
+    t.client.subscribe('custom.*', () => {});
+    t.client.start();
+    let s = await t.connect(5);
+    s.serverClose(1006);
+    const st = t.client.getState();
+    if (st.status !== 'reconnecting') throw new Error('expected reconnecting');
+    t.clock.advance(st.retryAt - t.clock.now);
+    s = await t.connect(9);
+    expect(s.sent.map((f) => (f as { type: string }).type)).toEqual(['resume', 'subscribe']);
+    expect(s.sent[0]).toEqual({ type: 'resume', since: 5, epoch: 'e1' });
+  });
+
+  it('opens a fresh connection with a message at once, so the server releases live events', async () => {
+    const t = setup(); // one listener for everything: no subscription to send
+    t.client.start();
+    const s = await t.connect(5);
+    expect(s.sent).toEqual([{ type: 'ping' }]);
+    const u = setup({}, () => 0.5, false);
+    u.client.subscribe('sync.*', () => {});
+    u.client.start();
+    const s2 = await u.connect(5);
+    expect(s2.sent).toEqual([{ type: 'subscribe', events: ['sync.*'] }]);
+  });
+
+  it('takes the position from `resumed` and ignores replayed duplicates', async () => {
+    const t = setup();
+    t.client.start();
+    let s = await t.connect(5);
+    s.serverClose(1006);
+    const st = t.client.getState();
+    if (st.status !== 'reconnecting') throw new Error('expected reconnecting');
+    t.clock.advance(st.retryAt - t.clock.now);
+    s = await t.connect(8);
+    s.receive(t.event(6));
+    s.receive(t.event(7));
+    s.receive({ type: 'resumed', data: { seq: 8, replayed: 2 } });
+    s.receive(t.event(7));
+    s.receive(t.event(9));
+    expect(t.events.map((e) => e.seq)).toEqual([6, 7, 9]);
+    expect(t.client.getStats().lastSeq).toBe(9);
+  });
+
+  it('opens the socket at the path the ticket answer gives', async () => {
+    const t = setup();
+    t.fetchTicket.mockResolvedValueOnce({ ticket: 'tx', expires_in: 30, url: '/api/v1/orgs/acme/ws?ticket=tx' });
+    const urls: string[] = [];
+    const client = new RealtimeClient({
+      fetchTicket: t.fetchTicket,
+      fetchHistory: t.fetchHistory,
+      socketUrl: (ticket, path) => {
+        urls.push(`${ticket}|${path ?? ''}`);
+        return `ws://test${path}`;
+      },
+      createSocket: (url) => new FakeSocket(url),
+      timers: t.clock,
+    });
+    client.start();
+    await flush();
+    expect(urls).toEqual(['tx|/api/v1/orgs/acme/ws?ticket=tx']);
+    client.stop();
+  });
+
+  it('reports the position to stats listeners at most twice a second', async () => {
+    const t = setup();
+    const seen: Array<number | null> = [];
+    t.client.onStats((st) => seen.push(st.lastSeq));
+    t.client.start();
+    const s = await t.connect(1);
+    seen.length = 0;
+    for (let i = 2; i <= 50; i++) s.receive(t.event(i));
+    expect(seen).toEqual([]);
+    t.clock.advance(500);
+    expect(seen).toEqual([50]);
+  });
+
   it('does not send resume when nothing was missed', async () => {
     const t = setup();
     t.client.start();
@@ -183,7 +260,9 @@ describe('RealtimeClient: resume', () => {
     if (st.status !== 'reconnecting') throw new Error('expected reconnecting');
     t.clock.advance(st.retryAt - t.clock.now);
     s = await t.connect(500);
-    s.receive({ type: 'resume_failed', data: { reason: 'too old' } });
+    // The server answers with its head at that moment; live events after the
+    // connection_status seq still follow, so the client goes on from there.
+    s.receive({ type: 'resume_failed', data: { reason: 'too old', seq: 503, epoch: 'e1' } });
     expect(t.reloads).toEqual(['resume_failed']);
     s.receive(t.event(501));
     expect(t.events.map((e) => e.seq)).toEqual([501]);
@@ -323,11 +402,12 @@ describe('RealtimeClient: frames, heartbeat, subscriptions', () => {
     const t = setup();
     t.client.start();
     const s = await t.connect(1);
+    const opening = s.sentOfType('ping').length; // the opening message
     t.clock.advance(30_000);
-    expect(s.sentOfType('ping')).toHaveLength(1);
+    expect(s.sentOfType('ping')).toHaveLength(opening + 1);
     s.receive({ type: 'pong' });
     t.clock.advance(30_000);
-    expect(s.sentOfType('ping')).toHaveLength(2);
+    expect(s.sentOfType('ping')).toHaveLength(opening + 2);
     t.clock.advance(10_000); // no pong
     expect(s.closedWith?.code).toBe(4000);
     expect(t.client.getState().status).toBe('reconnecting');
@@ -376,6 +456,18 @@ describe('RealtimeClient: frames, heartbeat, subscriptions', () => {
     t.client.subscribe('*', () => {});
     await flush();
     expect(s.sentOfType('unsubscribe')).toEqual([{ type: 'unsubscribe', events: ['sync.*'] }]);
+  });
+
+  it('stops polling and asks for a reload when polling is refused (403)', async () => {
+    const t = setup({ pollIntervalMs: 5000 });
+    t.client.start();
+    const s = await t.connect(5);
+    t.history.next = Object.assign(new Error('suspended'), { status: 403, message: 'This organization is suspended' });
+    s.serverClose(1008, 'organization suspended');
+    await flush();
+    expect(t.client.getState()).toMatchObject({ status: 'offline', fatal: true, reason: 'This organization is suspended' });
+    expect(t.reloads).toEqual(['forbidden']);
+    expect(t.clock.pending()).toEqual([]);
   });
 
   it('stops for good on a 403 ticket answer (suspended org)', async () => {

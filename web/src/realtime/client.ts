@@ -50,10 +50,12 @@ export interface History {
 }
 
 export interface RealtimeDeps {
-  fetchTicket(): Promise<{ ticket: string; expires_in?: number }>;
+  /** POST /ws-ticket: a single-use ticket and the socket's path with it (`url`). */
+  fetchTicket(): Promise<{ ticket: string; expires_in?: number; url?: string }>;
   /** GET /events; `since` undefined asks for the org's current position. */
   fetchHistory(params: { since?: number; types?: string[]; limit: number }): Promise<History>;
-  socketUrl(ticket: string): string;
+  /** The socket URL for a ticket; `path` is the server's own `url` when it gave one. */
+  socketUrl(ticket: string, path?: string): string;
   createSocket: SocketFactory;
   timers?: Timers;
   now?: () => number;
@@ -94,6 +96,7 @@ export const defaultRealtimeOptions: RealtimeOptions = {
 };
 
 const OPEN = 1; // WebSocket.OPEN, without needing the global in tests
+const STATS_INTERVAL_MS = 500;
 
 /** Close codes of the protocol. */
 export const CloseCode = {
@@ -153,8 +156,9 @@ export class RealtimeClient {
   private attempt = 0;
   private lastSeq: number | null = null;
   private epoch: string | null = null;
-  /** Server seq at connect; adopted once a resume is over. */
+  /** Server position at connect (connection_status); adopted once a resume is over or failed. */
   private connectSeq = 0;
+  private connectEpoch: string | null = null;
   private lastTooSlowAt = -Infinity;
   private subscriptionFlushQueued = false;
 
@@ -164,6 +168,7 @@ export class RealtimeClient {
   private connectTimer: unknown = null;
   private pollTimer: unknown = null;
   private socketRetryTimer: unknown = null;
+  private statsTimer: unknown = null;
   private unsubscribeNetwork: (() => void) | null = null;
   /** Bumped on every new attempt so late async answers of old ones are ignored. */
   private generation = 0;
@@ -286,8 +291,9 @@ export class RealtimeClient {
     if (this.state.status !== 'polling') this.setState({ status: 'connecting', attempt: this.attempt });
 
     let ticket: string;
+    let path: string | undefined;
     try {
-      ticket = (await this.deps.fetchTicket()).ticket;
+      ({ ticket, url: path } = await this.deps.fetchTicket());
     } catch (err) {
       if (gen !== this.generation) return;
       this.onTicketFailure(err as FetchFailure);
@@ -297,7 +303,7 @@ export class RealtimeClient {
 
     let socket: SocketLike;
     try {
-      socket = this.deps.createSocket(this.deps.socketUrl(ticket));
+      socket = this.deps.createSocket(this.deps.socketUrl(ticket, path));
     } catch {
       this.onAttemptFailed('Could not open a WebSocket');
       return;
@@ -390,11 +396,13 @@ export class RealtimeClient {
         this.onConnectionStatus(frame.data as ConnectionStatusData);
         break;
       case 'resumed':
-        this.finishResume();
+        this.finishResume((frame.data as { seq?: number } | undefined)?.seq);
         break;
       case 'resume_failed':
+        // The server now sends live events after the connection_status seq.
         this.adoptServerPosition();
         this.phase = 'live';
+        this.flushSubscriptions();
         this.emitReload('resume_failed');
         break;
       case 'error': {
@@ -428,48 +436,59 @@ export class RealtimeClient {
     this.stopPolling();
     this.attempt = 0;
     this.connectSeq = data.seq;
+    this.connectEpoch = data.epoch;
     this.setState({ status: 'connected', since: this.deps.now() });
     this.startHeartbeat();
-
-    // Subscribe first: a resume replays only what the subscription lets through.
     this.subs.resetServer();
-    this.flushSubscriptions();
 
+    // The server holds live events until our first message (or a second
+    // passes): a `resume` must be that first message, and anything else
+    // releases them at once. So: resume first when events were missed, then
+    // (re)subscribe; otherwise subscribe (or ping) right away.
     if (this.lastSeq === null || this.epoch === null) {
       this.lastSeq = data.seq;
       this.epoch = data.epoch;
       this.phase = 'live';
+      this.sendOpening();
       this.emitStats();
       return;
     }
-    if (data.epoch !== this.epoch) {
-      // The history we followed is gone; a resume would only fail.
-      this.adoptServerPosition(data);
+    if (data.epoch !== this.epoch || data.seq < this.lastSeq) {
+      // The history we followed is gone (a new epoch, or a journal that went
+      // back): a resume would only fail. Start over from the server's position.
+      this.adoptServerPosition();
       this.phase = 'live';
+      this.sendOpening();
       this.emitReload('epoch_changed');
       return;
     }
     if (data.seq > this.lastSeq) {
       this.phase = 'resuming';
       this.send({ type: 'resume', since: this.lastSeq, epoch: this.epoch });
+      // Subscribing after the resume narrows live delivery; the replay itself
+      // is not filtered, local listeners filter it.
+      this.flushSubscriptions();
     } else {
       this.phase = 'live';
+      this.sendOpening();
     }
     if (wasPolling) this.emitStats();
   }
 
-  private finishResume(): void {
-    if (this.lastSeq !== null) this.lastSeq = Math.max(this.lastSeq, this.connectSeq);
+  /** The first message of a connection that does not resume: the subscription, or a ping. */
+  private sendOpening(): void {
+    if (!this.flushSubscriptions()) this.send({ type: 'ping' });
+  }
+
+  private finishResume(upTo?: number): void {
+    if (this.lastSeq !== null) this.lastSeq = Math.max(this.lastSeq, this.connectSeq, typeof upTo === 'number' ? upTo : 0);
     this.phase = 'live';
     this.emitStats();
   }
 
-  private adoptServerPosition(data?: ConnectionStatusData): void {
-    if (data) {
-      this.connectSeq = data.seq;
-      this.epoch = data.epoch;
-    }
+  private adoptServerPosition(): void {
     this.lastSeq = this.connectSeq;
+    if (this.connectEpoch !== null) this.epoch = this.connectEpoch;
     this.emitStats();
   }
 
@@ -478,6 +497,14 @@ export class RealtimeClient {
     if (this.lastSeq !== null && event.seq <= this.lastSeq) return;
     this.lastSeq = event.seq;
     this.subs.dispatch(event, this.onListenerError);
+    // Stats listeners (the badge's details) hear about the new position at
+    // most twice a second, not once per event.
+    if (this.statsListeners.size && this.statsTimer === null) {
+      this.statsTimer = this.deps.timers.setTimeout(() => {
+        this.statsTimer = null;
+        this.emitStats();
+      }, STATS_INTERVAL_MS);
+    }
   }
 
   private onClose(socket: SocketLike, code: number, reason: string): void {
@@ -609,6 +636,13 @@ export class RealtimeClient {
         this.halt('Signed out');
         return;
       }
+      if (failure?.status === 403 || failure?.status === 404) {
+        // No access any more (suspended org, removed member): stop, and let
+        // the app refetch the org to learn why.
+        this.halt(failure.message || 'Real-time updates are not available for this organization');
+        this.emitReload('forbidden');
+        return;
+      }
       this.setState({ ...this.pollingState(), lastError: failure?.message || 'Polling failed' });
     }
     this.clearTimer('pollTimer');
@@ -669,10 +703,13 @@ export class RealtimeClient {
     });
   }
 
-  private flushSubscriptions(): void {
+  /** Brings the server's subscription in line with the listeners; true when a frame went out. */
+  private flushSubscriptions(): boolean {
     const { subscribe, unsubscribe } = this.subs.diff();
-    if (unsubscribe.length) this.send({ type: 'unsubscribe', events: unsubscribe });
-    if (subscribe.length) this.send({ type: 'subscribe', events: subscribe });
+    let sent = false;
+    if (unsubscribe.length) sent = this.send({ type: 'unsubscribe', events: unsubscribe }) || sent;
+    if (subscribe.length) sent = this.send({ type: 'subscribe', events: subscribe }) || sent;
+    return sent;
   }
 
   private dropSocket(code: number, reason: string): void {
@@ -708,7 +745,7 @@ export class RealtimeClient {
     console.warn('realtime listener failed', err);
   };
 
-  private clearTimer(name: 'retryTimer' | 'pingTimer' | 'deadTimer' | 'connectTimer' | 'pollTimer' | 'socketRetryTimer') {
+  private clearTimer(name: 'retryTimer' | 'pingTimer' | 'deadTimer' | 'connectTimer' | 'pollTimer' | 'socketRetryTimer' | 'statsTimer') {
     if (this[name] !== null) {
       this.deps.timers.clearTimeout(this[name]);
       this[name] = null;
@@ -724,6 +761,7 @@ export class RealtimeClient {
   private clearAllTimers(): void {
     this.clearConnectionTimers();
     this.clearTimer('retryTimer');
+    this.clearTimer('statsTimer');
     this.stopPolling();
   }
 }

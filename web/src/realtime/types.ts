@@ -42,32 +42,61 @@ export interface ErrorFrameData {
 
 // ---- event payloads -------------------------------------------------------
 
+/** `sync.update`: the task is the job's id (or `scheduled-…` for a run on a source's interval). */
 export interface SyncUpdate {
   task_id: string;
   status: string;
-  /** 0..1 or 0..100, see lib/progress. */
+  /** Percent, 0..100. */
   progress: number;
   processed_items: number;
   total_items: number;
+  source?: string;
+  dataset?: string;
+  error?: string;
 }
 
 export interface SyncStatusData {
   tasks: SyncUpdate[];
 }
 
+/** `notification`: stored per user under the event's id until read. */
 export interface NotificationEventData {
-  id?: string;
   kind: 'success' | 'error' | 'warning' | 'info';
   title: string;
   message: string;
 }
 
+/** `plugin.status`, published by the core for each plugin process change. */
 export interface PluginStatusData {
-  name?: string;
-  plugin?: string;
-  status: string;
+  plugin: string;
   version?: string;
+  status: string;
   error?: string;
+}
+
+/**
+ * `user.activity`, published by the core: membership changes
+ * (`member.joined`, `member.role_changed`, `member.removed`), `org.updated`
+ * and plugin changes (`plugin.installed`, `plugin.upgraded`,
+ * `plugin.uninstalled`, `plugin.configured`).
+ */
+export interface UserActivityData {
+  action: string;
+  actor_id?: string;
+  actor_name?: string;
+  user_id?: string;
+  user_name?: string;
+  role?: string;
+  previous_role?: string;
+  plugin?: string;
+  version?: string;
+  previous_version?: string;
+}
+
+/** `user.presence`: a member's first socket opened or last one closed. */
+export interface UserPresenceData {
+  user_id: string;
+  online: boolean;
 }
 
 /** Metrics arrive as flat objects of named numbers (cpu, memory, rps...). */
@@ -87,7 +116,15 @@ export interface MLUpdateData {
 }
 
 export interface FileOperationData {
+  /** file.operation: created, renamed, deleted, restored, purged. */
+  op?: string;
   operation?: string;
+  upload_id?: string;
+  download_id?: string;
+  id?: string;
+  kind?: string;
+  percent?: number;
+  total?: number;
   file?: string;
   path?: string;
   name?: string;
@@ -110,8 +147,8 @@ export interface EventDataMap {
   'file.operation': FileOperationData;
   'file.upload.progress': FileOperationData;
   'file.download.progress': FileOperationData;
-  'user.activity': Record<string, unknown>;
-  'user.presence': Record<string, unknown>;
+  'user.activity': UserActivityData;
+  'user.presence': UserPresenceData;
   notification: NotificationEventData;
   alert: Record<string, unknown>;
   'plugin.update': Record<string, unknown>;

@@ -12,4 +12,5 @@ afterEach(() => {
   cleanup();
   act(() => useToasts.setState({ toasts: [] }));
   localStorage.clear();
+  sessionStorage.clear();
 });

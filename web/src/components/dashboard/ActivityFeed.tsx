@@ -1,4 +1,7 @@
-import { memo, useLayoutEffect, useRef, useState, type UIEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { memo, useLayoutEffect, useMemo, useRef, useState, type UIEvent } from 'react';
+import { membersApi } from '../../api/orgs';
+import { qk } from '../../api/queryKeys';
 import { useActivityFeed } from '../../hooks/useActivityFeed';
 import { useNow } from '../../hooks/useNow';
 import { useWebSocket } from '../../hooks/useWebSocket';
@@ -10,7 +13,7 @@ import { EmptyState } from '../ui/EmptyState';
 import { Icon } from '../ui/Icon';
 import { Loading } from '../ui/Spinner';
 import { cx } from '../ui/cx';
-import { eventIcon, eventSummary } from './eventPresentation';
+import { eventIcon, eventSummary, type NameOf } from './eventPresentation';
 
 const ROW = 52; // px; fixed so the window can be computed without measuring
 const VIEWPORT = 420;
@@ -26,6 +29,11 @@ const OVERSCAN = 6;
 export function ActivityFeed({ org }: { org: string }) {
   const feed = useActivityFeed(org);
   const { state } = useWebSocket();
+  const members = useQuery({ queryKey: qk.members(org), queryFn: () => membersApi.list(org) });
+  const nameOf = useMemo<NameOf>(() => {
+    const names = new Map((members.data?.items ?? []).map((m) => [m.user_id, m.name || m.email]));
+    return (id) => names.get(id);
+  }, [members.data]);
   const now = useNow(15_000);
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -34,18 +42,18 @@ export function ActivityFeed({ org }: { org: string }) {
   const rows = paused ? paused.events : feed.events;
   const missed = paused ? feed.liveCount - paused.liveCountAt : 0;
 
-  // Follow the tail while not paused.
+  // Follow the tail while not paused. The window below is computed from the
+  // end of the list then, so following costs no second render.
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el || paused) return;
     el.scrollTop = el.scrollHeight;
-    setScrollTop(el.scrollTop);
   }, [rows.length, rows[rows.length - 1]?.id, paused]);
 
   const onScroll = (e: UIEvent<HTMLDivElement>) => {
     const el = e.currentTarget;
-    setScrollTop(el.scrollTop);
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW;
+    if (!atBottom) setScrollTop(el.scrollTop);
     if (!atBottom && !paused) setPaused({ events: feed.events, liveCountAt: feed.liveCount });
     else if (atBottom && paused) setPaused(null);
   };
@@ -55,8 +63,9 @@ export function ActivityFeed({ org }: { org: string }) {
     // The layout effect scrolls to the bottom on the next render.
   };
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
-  const last = Math.min(rows.length, Math.ceil((scrollTop + VIEWPORT) / ROW) + OVERSCAN);
+  const top = paused ? scrollTop : Math.max(0, rows.length * ROW - VIEWPORT);
+  const first = Math.max(0, Math.floor(top / ROW) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((top + VIEWPORT) / ROW) + OVERSCAN);
 
   return (
     <Card
@@ -93,7 +102,7 @@ export function ActivityFeed({ org }: { org: string }) {
             >
               <ul style={{ height: rows.length * ROW, position: 'relative' }}>
                 {rows.slice(first, last).map((e, i) => (
-                  <FeedRow key={e.id} event={e} now={now} top={(first + i) * ROW} />
+                  <FeedRow key={e.id} event={e} now={now} top={(first + i) * ROW} nameOf={nameOf} />
                 ))}
               </ul>
             </div>
@@ -114,18 +123,23 @@ export function ActivityFeed({ org }: { org: string }) {
   );
 }
 
-const FeedRow = memo(function FeedRow({ event, now, top }: { event: RealtimeEvent; now: number; top: number }) {
+const FeedRow = memo(function FeedRow({ event, now, top, nameOf }: { event: RealtimeEvent; now: number; top: number; nameOf: NameOf }) {
   const { icon, color } = eventIcon(event.type);
   return (
-    <li className="absolute inset-x-0 flex items-center gap-3 border-b border-slate-50 px-4" style={{ top, height: ROW }}>
+    <li
+      className="absolute inset-x-0 flex items-center gap-3 border-b border-slate-50 px-4"
+      style={{ top, height: ROW }}
+      data-seq={event.seq}
+      data-type={event.type}
+    >
       <span className={cx('flex h-8 w-8 shrink-0 items-center justify-center rounded-full', color)}>
         <Icon name={icon} className="h-4 w-4" />
       </span>
       <div className="min-w-0 flex-1">
-        <p className="truncate text-sm text-slate-800">{eventSummary(event.type, event.data)}</p>
+        <p className="truncate text-sm text-slate-800">{eventSummary(event.type, event.data, nameOf)}</p>
         <p className="truncate font-mono text-[11px] text-slate-400">
           {event.type}
-          {event.source ? ` · ${event.source}` : ''}
+          {event.source ? ` · ${sourceLabel(event.source, nameOf)}` : ''}
         </p>
       </div>
       <time className="shrink-0 text-xs whitespace-nowrap text-slate-400" dateTime={event.timestamp} title={absoluteTime(event.timestamp)}>
@@ -158,4 +172,13 @@ export function LiveIndicator({ status, paused }: { status: string; paused?: boo
       {label}
     </span>
   );
+}
+
+/** `user:<id>` as the member's name, `plugin:sync` as "sync", `key:<id>` as "API key". */
+export function sourceLabel(source: string, nameOf: NameOf): string {
+  const [kind, id] = source.split(':', 2);
+  if (kind === 'user' && id) return nameOf(id) ?? 'a member';
+  if (kind === 'plugin' && id) return id;
+  if (kind === 'key') return 'API key';
+  return source;
 }

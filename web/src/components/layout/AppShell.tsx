@@ -112,9 +112,9 @@ export function AppShell({ org, children }: { org?: string; children: ReactNode 
           <UserMenu />
         </div>
       </header>
-      <div className="flex">
-        <aside id="sidebar" className="sticky top-14 hidden h-[calc(100vh-3.5rem)] w-56 shrink-0 border-r border-slate-200 bg-white md:block">
-          {nav}
+      <div className="flex min-h-[calc(100vh-3.5rem)]">
+        <aside id="sidebar" className="hidden w-56 shrink-0 border-r border-slate-200 bg-white md:block">
+          <div className="sticky top-14 max-h-[calc(100vh-3.5rem)] overflow-y-auto">{nav}</div>
         </aside>
         {drawer && (
           <div className="fixed inset-0 top-14 z-20 md:hidden">

@@ -2,15 +2,20 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { pluginsApi } from '../../api/plugins';
 import { qk } from '../../api/queryKeys';
 import type { JsonSchema } from '../../api/types';
+import { toast } from '../../stores/toasts';
 import { SchemaForm } from '../schema-form/SchemaForm';
 import { ErrorAlert } from '../ui/Alert';
 import { Dialog } from '../ui/Dialog';
 import { Loading } from '../ui/Spinner';
 
-/** Edit a plugin's per-org config with a form generated from its config_schema. */
+/**
+ * Edit a plugin's per-org config with a form generated from its
+ * config_schema. The server checks it against the same schema and names the
+ * field at fault (`config.sources.0.name`), which the form shows in place.
+ */
 export function ConfigDialog({ org, name, schema, onClose }: { org: string; name: string; schema: JsonSchema; onClose: () => void }) {
   const queryClient = useQueryClient();
-  const config = useQuery({ queryKey: qk.pluginConfig(org, name), queryFn: () => pluginsApi.config(org, name) });
+  const config = useQuery({ queryKey: qk.pluginConfig(org, name), queryFn: () => pluginsApi.config(org, name), staleTime: 0 });
   return (
     <Dialog open onClose={onClose} title={`Configure ${name}`} description="Settings for this organization only." size="lg">
       {config.isLoading ? (
@@ -20,26 +25,22 @@ export function ConfigDialog({ org, name, schema, onClose }: { org: string; name
       ) : (
         <SchemaForm
           schema={schema}
-          initialValue={unwrapConfig(config.data)}
+          initialValue={config.data}
           submitLabel="Save configuration"
+          label={`${name} configuration`}
+          fieldPrefix="config"
+          successMessage={null}
           onCancel={onClose}
           onSubmit={async (value) => {
-            await pluginsApi.saveConfig(org, name, value as Record<string, unknown>);
-            await queryClient.invalidateQueries({ queryKey: qk.pluginConfig(org, name) });
+            const saved = await pluginsApi.saveConfig(org, name, value as Record<string, unknown>);
+            queryClient.setQueryData(qk.pluginConfig(org, name), saved);
             await queryClient.invalidateQueries({ queryKey: qk.plugins(org) });
+            await queryClient.invalidateQueries({ queryKey: qk.pluginSources(org, name) });
+            toast.success(`${name} configuration saved`);
+            onClose();
           }}
         />
       )}
     </Dialog>
   );
-}
-
-/** GET /config may answer the bare object or `{config: {...}}`; accept both. */
-function unwrapConfig(data: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  if (!data) return undefined;
-  const keys = Object.keys(data);
-  if (keys.length === 1 && keys[0] === 'config' && data.config && typeof data.config === 'object') {
-    return data.config as Record<string, unknown>;
-  }
-  return data;
 }

@@ -11,7 +11,7 @@ export function usePluginCatalog(org: string) {
   const installed = useQuery({ queryKey: qk.plugins(org), queryFn: () => pluginsApi.installed(org) });
 
   useRealtimeEvent('plugin.status', (e) => {
-    const name = e.data?.name ?? e.data?.plugin;
+    const name = e.data?.plugin;
     const status = e.data?.status as PluginStatus | undefined;
     if (!name || !status) return;
     let known = false;
@@ -20,13 +20,13 @@ export function usePluginCatalog(org: string) {
       return {
         ...page,
         items: page.items.map((p) => {
-          if (p.name !== name) return p;
+          if (p.name !== name || (e.data.version && p.version !== e.data.version)) return p;
           known = true;
-          return { ...p, status, version: e.data.version ?? p.version };
+          return { ...p, status, error: e.data.error || undefined };
         }),
       };
     });
-    // Installed elsewhere (another tab, the CLI): fetch the real entry.
+    // Installed elsewhere (another tab, the API), or a new version: fetch the real entry.
     if (!known) void queryClient.invalidateQueries({ queryKey: qk.plugins(org) });
   });
 

@@ -1,10 +1,10 @@
-import { render, screen, waitFor } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/errors';
 import type { JsonSchema } from '../../api/types';
 import { SchemaForm } from './SchemaForm';
-import { validateSchema } from './validate';
+import { discriminatorOf, pruneEmpty, validateSchema } from './validate';
 
 const schema: JsonSchema = {
   type: 'object',
@@ -101,5 +101,112 @@ describe('SchemaForm', () => {
     render(<SchemaForm schema={schema} initialValue={{ endpoint: 'https://a.io', interval: 60 }} onSubmit={onSubmit} />);
     await userEvent.click(screen.getByRole('button', { name: 'Save' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('Plugin crashed');
+  });
+});
+
+/** The sync plugin's config schema, trimmed: a list of sources with a type switch. */
+const syncSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    sources: {
+      type: 'array',
+      maxItems: 2,
+      items: {
+        type: 'object',
+        required: ['name', 'type'],
+        properties: {
+          name: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,62}$' },
+          type: { enum: ['http', 'file'] },
+          key: { type: 'string', minLength: 1 },
+          http: {
+            type: 'object',
+            required: ['url'],
+            properties: {
+              url: { type: 'string', pattern: '^https?://' },
+              headers: { type: 'object', additionalProperties: { type: 'string' } },
+            },
+          },
+          file: { type: 'object', properties: { path: { type: 'string' }, format: { enum: ['csv', 'jsonl'] } } },
+        },
+      },
+    },
+  },
+};
+
+describe('SchemaForm: lists of objects, type switches, maps', () => {
+  it('finds the type switch and applies only the chosen branch', () => {
+    const item = syncSchema.properties!.sources.items!;
+    expect(discriminatorOf(item)).toEqual({ key: 'type', branches: ['http', 'file'] });
+    // The chosen branch counts as required (its url), the other is ignored.
+    expect(validateSchema(syncSchema, { sources: [{ name: 'crm', type: 'http', file: { path: 'x' } }] })).toEqual({
+      'sources.0.http.url': 'Required',
+    });
+    expect(pruneEmpty(syncSchema, { sources: [{ name: 'a', type: 'file', file: { path: 'a.csv' }, http: { url: 'https://x' }, key: '' }] })).toEqual({
+      sources: [{ name: 'a', type: 'file', file: { path: 'a.csv' } }],
+    });
+  });
+
+  it('adds sources, shows the chosen branch, and submits what applies', async () => {
+    const onSubmit = vi.fn().mockResolvedValue(undefined);
+    render(<SchemaForm schema={syncSchema} onSubmit={onSubmit} />);
+    expect(screen.getByText('No sources yet.')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Add source' }));
+    const first = screen.getByRole('group', { name: /^Source 1/ });
+    await userEvent.type(within(first).getByLabelText(/Name/), 'Contacts');
+    await userEvent.selectOptions(within(first).getByLabelText(/Type/), 'file');
+    expect(within(first).getByRole('group', { name: 'File settings' })).toBeInTheDocument();
+    expect(within(first).queryByRole('group', { name: 'Http settings' })).not.toBeInTheDocument();
+    await userEvent.type(within(first).getByLabelText('Path'), 'contacts.csv');
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(onSubmit).not.toHaveBeenCalled();
+    expect(within(first).getByText('Lowercase letters, digits, - and _; start with a letter')).toBeInTheDocument();
+    await userEvent.clear(within(first).getByLabelText(/Name/));
+    await userEvent.type(within(first).getByLabelText(/Name/), 'contacts');
+
+    await userEvent.click(screen.getByRole('button', { name: 'Add source' }));
+    const second = screen.getByRole('group', { name: /^Source 2/ });
+    await userEvent.type(within(second).getByLabelText(/Name/), 'crm');
+    await userEvent.selectOptions(within(second).getByLabelText(/Type/), 'http');
+    await userEvent.type(within(second).getByLabelText(/Url/), 'https://api.example.com/contacts');
+    await userEvent.click(within(second).getByRole('button', { name: 'Add header' }));
+    await userEvent.type(within(second).getByLabelText('Headers 1 name'), 'Authorization');
+    await userEvent.type(within(second).getByLabelText('Headers 1 value'), 'Bearer s3cret');
+    expect(within(second).getByLabelText('Headers 1 value')).toHaveAttribute('type', 'password');
+    // maxItems: no third source.
+    expect(screen.getByRole('button', { name: 'Add source' })).toBeDisabled();
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(onSubmit).toHaveBeenCalledTimes(1));
+    expect(onSubmit).toHaveBeenCalledWith({
+      sources: [
+        { name: 'contacts', type: 'file', file: { path: 'contacts.csv' } },
+        { name: 'crm', type: 'http', http: { url: 'https://api.example.com/contacts', headers: { Authorization: 'Bearer s3cret' } } },
+      ],
+    });
+  });
+
+  it("puts the server's error on the field it names, under the form's prefix", async () => {
+    const onSubmit = vi
+      .fn()
+      .mockRejectedValue(new ApiError(400, 'invalid_input', "config.sources.0.key length must be >= 1", 'config.sources.0.key'));
+    render(
+      <SchemaForm
+        schema={syncSchema}
+        fieldPrefix="config"
+        initialValue={{ sources: [{ name: 'a', type: 'file', file: { path: 'a.csv' } }] }}
+        onSubmit={onSubmit}
+      />,
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+    const key = screen.getByLabelText('Key');
+    await waitFor(() => expect(key).toHaveAttribute('aria-invalid', 'true'));
+    expect(screen.getByText('Length must be >= 1')).toBeInTheDocument();
+  });
+
+  it('removes an entry', async () => {
+    const onSubmit = vi.fn().mockResolvedValue(undefined);
+    render(<SchemaForm schema={syncSchema} initialValue={{ sources: [{ name: 'a', type: 'file' }, { name: 'b', type: 'file' }] }} onSubmit={onSubmit} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Remove source 1' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(onSubmit).toHaveBeenCalledWith({ sources: [{ name: 'b', type: 'file' }] }));
   });
 });
