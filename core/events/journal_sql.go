@@ -30,6 +30,7 @@ type SQLJournal struct {
 	mu       sync.RWMutex
 	tails    []func(Event)
 	now      func() time.Time
+	chunk    int // events per INSERT statement
 }
 
 type appendReq struct {
@@ -51,7 +52,13 @@ func NewSQLJournal(db *gorm.DB) *SQLJournal {
 		panic("events: the journal needs a database/sql pool: " + err.Error()) // GORM over a pool always has one
 	}
 	j := &SQLJournal{db: db, sql: sqlDB, postgres: db.Name() == "postgres", reqs: make(chan *appendReq, 1024),
-		stop: make(chan struct{}), done: make(chan struct{}), now: time.Now}
+		stop: make(chan struct{}), done: make(chan struct{}), now: time.Now, chunk: 100}
+	if !j.postgres {
+		// The SQLite driver matches each bind parameter to its argument by
+		// a linear scan, so a statement's cost grows with the square of
+		// its parameters: several small statements are cheaper than one.
+		j.chunk = 16
+	}
 	go j.writer()
 	return j
 }
@@ -160,7 +167,7 @@ func (j *SQLJournal) failQueued() {
 // write stores a group of requests in one transaction and numbers them.
 // It is the hottest write path of a single node, so it speaks database/sql
 // directly (a few statements, no reflection): one UPDATE … RETURNING per
-// organization and one multi-row INSERT per 100 events.
+// organization and one multi-row INSERT per chunk of events.
 func (j *SQLJournal) write(batch []*appendReq) (err error) {
 	now := j.now().UTC()
 	defer func() {
@@ -192,7 +199,7 @@ func (j *SQLJournal) write(batch []*appendReq) (err error) {
 		rows = append(rows, r.out...)
 	}
 	for len(rows) > 0 {
-		n := min(len(rows), 100)
+		n := min(len(rows), j.chunk)
 		if err := j.insert(tx, rows[:n]); err != nil {
 			return err
 		}
@@ -204,10 +211,19 @@ func (j *SQLJournal) write(batch []*appendReq) (err error) {
 const eventColumns = 9
 
 func (j *SQLJournal) insert(tx *sql.Tx, evs []Event) error {
+	args := make([]any, 0, len(evs)*eventColumns)
+	for _, e := range evs {
+		args = append(args, e.OrgID, int64(e.Seq), int64(e.Prev), e.ID, e.Type, e.Source, e.Target, string(e.Data), e.Time)
+	}
+	_, err := tx.Exec(j.insertSQL(len(evs)), args...)
+	return err
+}
+
+// insertSQL is the INSERT of n events.
+func (j *SQLJournal) insertSQL(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO events (org_id, seq, prev_seq, id, type, source, target_user_id, data, created_at) VALUES `)
-	args := make([]any, 0, len(evs)*eventColumns)
-	for i, e := range evs {
+	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -219,10 +235,8 @@ func (j *SQLJournal) insert(tx *sql.Tx, evs []Event) error {
 			b.WriteString(j.placeholder(i*eventColumns + c + 1))
 		}
 		b.WriteByte(')')
-		args = append(args, e.OrgID, int64(e.Seq), int64(e.Prev), e.ID, e.Type, e.Source, e.Target, string(e.Data), e.Time)
 	}
-	_, err := tx.Exec(b.String(), args...)
-	return err
+	return b.String()
 }
 
 // placeholder is the n-th (1-based) bind parameter in the engine's syntax.

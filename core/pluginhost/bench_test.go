@@ -72,7 +72,7 @@ func BenchmarkEmitThroughput(b *testing.B) {
 					if got.Status.Terminal() {
 						b.Fatalf("job %s: %s", got.Status, got.Error)
 					}
-					time.Sleep(2 * time.Millisecond)
+					time.Sleep(20 * time.Millisecond) // polling is the benchmark's cost, not the host's
 				}
 				total += time.Since(began)
 			}
