@@ -20,7 +20,7 @@ import (
 
 type installRequest struct {
 	Name    string `json:"name" validate:"required,max=63"`
-	Version string `json:"version" validate:"required,max=128"`
+	Version string `json:"version,omitempty" validate:"max=128" jsonschema:"description=the release to install; the catalog's newest when omitted"`
 }
 
 // pluginConfig is the body of GET and PUT /orgs/{org}/plugins/{name}/config.

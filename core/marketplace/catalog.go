@@ -227,8 +227,12 @@ func checkLocation(loc string) error {
 	return nil
 }
 
-// Find returns the release of name at version.
+// Find returns the release of name at version; an empty version means
+// the newest release (the newest pre-release only when there is no other).
 func (c *Catalog) Find(name, version string) (*Release, error) {
+	if version == "" {
+		return c.latest(name)
+	}
 	var versions []string
 	for i := range c.Releases {
 		r := &c.Releases[i]
@@ -245,6 +249,28 @@ func (c *Catalog) Find(name, version string) (*Release, error) {
 	}
 	sortVersions(versions)
 	return nil, errorf(ErrUnknownVersion, "the catalog has no version %q of plugin %s (it has %s)", clip(version), name, strings.Join(versions, ", "))
+}
+
+func (c *Catalog) latest(name string) (*Release, error) {
+	var best *Release
+	for i := range c.Releases {
+		r := &c.Releases[i]
+		if r.Name != name {
+			continue
+		}
+		if best == nil {
+			best = r
+			continue
+		}
+		bestPre, rPre := strings.Contains(best.Version, "-"), strings.Contains(r.Version, "-")
+		if (bestPre && !rPre) || (bestPre == rPre && CompareVersions(r.Version, best.Version) > 0) {
+			best = r
+		}
+	}
+	if best == nil {
+		return nil, errorf(ErrUnknownPlugin, "the catalog has no plugin %q", name)
+	}
+	return best, nil
 }
 
 // Platform returns the release's entry for platform ("linux/amd64").

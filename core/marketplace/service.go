@@ -300,7 +300,7 @@ func (s *Service) Install(ctx context.Context, org *tenants.Organization, actorI
 	if !grpcplugin.ValidPluginName(name) {
 		return nil, &FieldError{"name", "must match ^[a-z][a-z0-9-]{1,62}$"}
 	}
-	if !ValidVersion(version) {
+	if version != "" && !ValidVersion(version) {
 		return nil, &FieldError{"version", "must be a semantic version such as 1.2.0"}
 	}
 	defer s.lock(org.ID)()
@@ -315,6 +315,7 @@ func (s *Service) Install(ctx context.Context, org *tenants.Organization, actorI
 	if err != nil {
 		return nil, err
 	}
+	version = rel.Version
 	plat, err := rel.Platform(s.cfg.Platform)
 	if err != nil {
 		return nil, err

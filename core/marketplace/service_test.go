@@ -395,3 +395,25 @@ func TestStoredBinaryTampered(t *testing.T) {
 		t.Fatalf("install over a tampered binary: %v", err)
 	}
 }
+
+// TestInstallWithoutVersionTakesNewest: an install that names no version
+// gets the catalog's newest release, and records that version.
+func TestInstallWithoutVersionTakesNewest(t *testing.T) {
+	f := newFixture(t, store.SQLite)
+	f.cat.Add(t, bins.v100)
+	f.cat.Add(t, bins.v110)
+	inst, err := f.svc.Install(t.Context(), f.acme, "u1", "versioned", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.Version != "1.1.0" {
+		t.Fatalf("installed %s, want the newest, 1.1.0", inst.Version)
+	}
+	got, err := f.svc.Get(t.Context(), f.acme.ID, "versioned")
+	if err != nil || got.Version != "1.1.0" {
+		t.Fatalf("recorded = %+v, %v", got, err)
+	}
+	if _, err := f.svc.Install(t.Context(), f.acme, "u1", "versioned", ""); !errors.Is(err, marketplace.ErrAlreadyInstalled) {
+		t.Fatalf("second install of the newest: %v", err)
+	}
+}
