@@ -262,6 +262,19 @@ func (e Events) Since(ctx context.Context, q EventsQuery) (EventPage, error) {
 	return e.api.EventsSince(ctx, e.tenant, q)
 }
 
+// SubmitJob asks the core to record a job of one of this plugin's job
+// actions for tenant t and start it, exactly as an API client's request
+// would: the job has its row in the core (status, progress, attempts,
+// cancel, retry, and failed-and-retryable if the plugin crashes), and
+// RunJob is called for it. Use it for work the plugin decides to do itself,
+// such as a schedule. j.Input is checked against the action's input schema;
+// j.Reason (^[a-z0-9][a-z0-9._-]{0,62}$, optional) is recorded with the
+// job's creator. It returns the job's id. A core older than this call
+// answers ErrUnimplemented.
+func (h *Host) SubmitJob(ctx context.Context, t Tenant, j JobSubmission) (string, error) {
+	return h.api.SubmitJob(ctx, t, j)
+}
+
 // Usage returns tenant t's usage figures: its latest event sequence number
 // (two readings give the event rate), open real-time connections, jobs,
 // datasets, files and state sizes. A core older than this call answers

@@ -93,5 +93,8 @@ type HistoryEvent = grpcplugin.HistoryEvent
 // EventPage is one page of a tenant's event history.
 type EventPage = grpcplugin.EventPage
 
+// JobSubmission is a job a plugin asks the core to run (Host.SubmitJob).
+type JobSubmission = grpcplugin.JobSubmission
+
 // Usage is what the core knows of a tenant's use of the platform.
 type Usage = grpcplugin.Usage

@@ -32,7 +32,7 @@ func (a *App) newPlugins(ctx context.Context) error {
 		FilesDir:      filepath.Join(cfg.DataDir, "files"),
 		OutboundAllow: cfg.OutboundAllow,
 	}, pluginhost.Deps{DB: a.DB, Events: a.Events, Jobs: a.Jobs, Log: a.Log, Registry: a.Registry,
-		History: a.Journal, Sockets: a.Hub.Count, JobCounts: a.Jobs})
+		History: a.Journal, Sockets: a.Hub.Count, JobCounts: a.Jobs, SubmitJob: a.submitJob})
 	if err != nil {
 		return err
 	}
@@ -89,4 +89,21 @@ func (a *App) stopPlugins() error {
 	ctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
 	defer cancel()
 	return a.Plugins.Shutdown(ctx)
+}
+
+// submitJob starts a job a plugin asked for itself (a schedule): as the
+// system, unless the platform suspended the organization.
+func (a *App) submitJob(ctx context.Context, t grpcplugin.Tenant, plugin, kind string, input json.RawMessage, createdBy string) (string, error) {
+	org, err := a.Resolver.ByID(ctx, t.ID)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", grpcplugin.ErrNotFound, err)
+	}
+	if org.Suspended() {
+		return "", fmt.Errorf("%w: organization %s is suspended", grpcplugin.ErrPermission, org.Slug)
+	}
+	j, err := a.Jobs.Start(ctx, jobs.StartRequest{Tenant: t, Plugin: plugin, Kind: kind, Input: input, CreatedBy: createdBy})
+	if err != nil {
+		return "", err
+	}
+	return j.ID, nil
 }

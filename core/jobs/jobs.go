@@ -105,7 +105,8 @@ type StartRequest struct {
 	Kind   string
 	Input  json.RawMessage
 	Actor  grpcplugin.Actor
-	// CreatedBy names who started it: "user:<id>", "key:<id>" or "core".
+	// CreatedBy names who started it: "user:<id>", "key:<id>", "core" or,
+	// for a job the plugin submitted itself, "plugin:<name>[:<reason>]".
 	CreatedBy string
 }
 

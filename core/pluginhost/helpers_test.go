@@ -192,7 +192,15 @@ func newEnvOn(t testing.TB, engine store.Engine, cfg pluginhost.Config, mk func(
 	if mk != nil {
 		events = mk(db, e.reg)
 	}
-	m, err := pluginhost.New(cfg, pluginhost.Deps{DB: db, Events: events, Jobs: e.jobs, Log: quietLog(), Registry: e.reg})
+	submit := func(ctx context.Context, t grpcplugin.Tenant, plugin, kind string, input json.RawMessage, by string) (string, error) {
+		j, err := e.jobs.Start(ctx, jobs.StartRequest{Tenant: t, Plugin: plugin, Kind: kind, Input: input, CreatedBy: by})
+		if err != nil {
+			return "", err
+		}
+		return j.ID, nil
+	}
+	m, err := pluginhost.New(cfg, pluginhost.Deps{DB: db, Events: events, Jobs: e.jobs, Log: quietLog(), Registry: e.reg,
+		SubmitJob: submit})
 	if err != nil {
 		t.Fatal(err)
 	}

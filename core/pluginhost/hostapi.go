@@ -372,6 +372,39 @@ func (h *hostAPI) Usage(ctx context.Context, t grpcplugin.Tenant) (grpcplugin.Us
 	return u, nil
 }
 
+// SubmitJob implements grpcplugin.HostServer: a job of one of the plugin's
+// own job actions, its input checked against the action's schema, recorded
+// and started as if an API client had asked, created by
+// "plugin:<name>[:<reason>]".
+func (h *hostAPI) SubmitJob(ctx context.Context, t grpcplugin.Tenant, j grpcplugin.JobSubmission) (string, error) {
+	if err := h.tenant(t); err != nil {
+		return "", err
+	}
+	pl := h.plugin.Load()
+	if pl == nil {
+		return "", fmt.Errorf("%w: the plugin's manifest is not read yet", grpcplugin.ErrUnavailable)
+	}
+	if act, ok := pl.Action(j.Kind); !ok || !act.Job {
+		return "", fmt.Errorf("%w: plugin %s has no job action %q", grpcplugin.ErrInvalidInput, h.sup.name, clip(j.Kind, 64))
+	}
+	input := j.Input
+	if len(input) == 0 {
+		input = json.RawMessage(`{}`)
+	}
+	if err := pl.ValidateInput(j.Kind, input); err != nil {
+		return "", fmt.Errorf("%w: %v", grpcplugin.ErrInvalidInput, err)
+	}
+	submit := h.sup.m.d.SubmitJob
+	if submit == nil {
+		return "", fmt.Errorf("%w: this core runs no jobs for plugins", grpcplugin.ErrUnavailable)
+	}
+	by := "plugin:" + h.sup.name
+	if j.Reason != "" {
+		by += ":" + j.Reason
+	}
+	return submit(ctx, t, h.sup.name, j.Kind, input, by)
+}
+
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -413,6 +446,9 @@ func (noHost) EventsSince(context.Context, grpcplugin.Tenant, grpcplugin.EventsQ
 }
 func (noHost) Usage(context.Context, grpcplugin.Tenant) (grpcplugin.Usage, error) {
 	return grpcplugin.Usage{}, errNoHost
+}
+func (noHost) SubmitJob(context.Context, grpcplugin.Tenant, grpcplugin.JobSubmission) (string, error) {
+	return "", errNoHost
 }
 func (noHost) Log(context.Context, grpcplugin.LogEntry) error { return nil }
 

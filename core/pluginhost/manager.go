@@ -120,7 +120,14 @@ type Deps struct {
 	// JobCounts counts an organization's unfinished jobs for Usage; nil
 	// reports 0.
 	JobCounts JobCounter
+	// SubmitJob records and starts a job a plugin submitted through the
+	// host API, once the host checked it; nil answers ErrUnavailable.
+	SubmitJob JobSubmitter
 }
+
+// JobSubmitter records and starts a job of plugin for t (jobs.Service.Start
+// with the given creator and the system actor) and returns its id.
+type JobSubmitter func(ctx context.Context, t grpcplugin.Tenant, plugin, kind string, input json.RawMessage, createdBy string) (string, error)
 
 // Installation is one organization's installation of a plugin version.
 type Installation struct {

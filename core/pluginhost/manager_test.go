@@ -125,6 +125,46 @@ func TestAttachInvokeDetach(t *testing.T) {
 	}
 }
 
+// TestPluginSubmitsJob: a job a plugin submits for itself (as a schedule
+// does) is recorded by the core like any other, with the plugin as its
+// creator, and run by the plugin to the end.
+func TestPluginSubmitsJob(t *testing.T) {
+	e := newEnv(t, pluginhost.Config{})
+	bin, sum := copyBinary(t, bins.echo)
+	e.attach(t, e.acme, "echo", "1.0.0", bin, sum, `{}`)
+	out, err := e.m.Invoke(t.Context(), e.acme.ID, "echo", grpcplugin.Actor{UserID: "u1", Role: "member"}, "count_later", json.RawMessage(`{"n":3}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sub struct {
+		JobID string `json:"job_id"`
+	}
+	if err := json.Unmarshal(out, &sub); err != nil || sub.JobID == "" {
+		t.Fatalf("count_later = %s, %v", out, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		j, err := e.jobs.Get(t.Context(), e.acme.ID, sub.JobID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.Status == jobs.Succeeded {
+			if j.CreatedBy != "plugin:echo:count-later" || j.Kind != "count" || j.Progress != 100 || !strings.Contains(string(j.Result), `"counted":3`) {
+				t.Fatalf("job = %+v", j)
+			}
+			break
+		}
+		if j.Status.Terminal() || time.Now().After(deadline) {
+			t.Fatalf("job = %+v", j)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The job belongs to the organization it was submitted for only.
+	if _, err := e.jobs.Get(t.Context(), e.beta.ID, sub.JobID); err == nil {
+		t.Fatal("another organization sees the submitted job")
+	}
+}
+
 // TestUnconfiguredTenant: an organization whose config does not pass the
 // schema is installed but its calls are refused until it configures.
 func TestUnconfiguredTenant(t *testing.T) {

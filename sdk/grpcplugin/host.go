@@ -60,6 +60,9 @@ type HostServer interface {
 	EventsSince(ctx context.Context, t Tenant, q EventsQuery) (EventPage, error)
 	// Usage reports the tenant's usage figures.
 	Usage(ctx context.Context, t Tenant) (Usage, error)
+	// SubmitJob records a job of one of the plugin's job actions for the
+	// tenant, starts it and returns its id.
+	SubmitJob(ctx context.Context, t Tenant, j JobSubmission) (string, error)
 }
 
 // Limits the host API enforces on requests before they reach a HostServer.
@@ -174,6 +177,32 @@ func ValidateJobUpdate(u JobUpdate) error {
 	}
 	if len(u.Error) > 4096 {
 		return fmt.Errorf("%w: job error longer than 4096 bytes", ErrInvalidInput)
+	}
+	return nil
+}
+
+var submitReasonRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+
+// MaxJobInputSize bounds a submitted job's input.
+const MaxJobInputSize = 1 << 20
+
+// ValidateJobSubmission checks a job submission's shape; whether the kind
+// is a job action of the plugin is the core's to check.
+func ValidateJobSubmission(t Tenant, j JobSubmission) error {
+	if err := ValidateTenant(t); err != nil {
+		return err
+	}
+	if j.Kind == "" || len(j.Kind) > 64 {
+		return fmt.Errorf("%w: job kind must be 1-64 bytes", ErrInvalidInput)
+	}
+	if len(j.Input) > MaxJobInputSize {
+		return fmt.Errorf("%w: job input larger than %d bytes", ErrInvalidInput, MaxJobInputSize)
+	}
+	if len(j.Input) > 0 && !json.Valid(j.Input) {
+		return fmt.Errorf("%w: job input is not valid JSON", ErrInvalidInput)
+	}
+	if j.Reason != "" && !submitReasonRE.MatchString(j.Reason) {
+		return fmt.Errorf("%w: job reason must match %s", ErrInvalidInput, submitReasonRE)
 	}
 	return nil
 }

@@ -260,6 +260,19 @@ func (s *hostService) EventsSince(ctx context.Context, req *pluginv1.EventsSince
 	return resp, nil
 }
 
+func (s *hostService) SubmitJob(ctx context.Context, req *pluginv1.SubmitJobRequest) (*pluginv1.SubmitJobResponse, error) {
+	t := tenantFromProto(req.GetTenant())
+	j := JobSubmission{Kind: req.GetKind(), Input: req.GetInputJson(), Reason: req.GetReason()}
+	if err := ValidateJobSubmission(t, j); err != nil {
+		return nil, ToStatus(err)
+	}
+	id, err := s.impl.SubmitJob(ctx, t, j)
+	if err != nil {
+		return nil, ToStatus(err)
+	}
+	return &pluginv1.SubmitJobResponse{JobId: id}, nil
+}
+
 func (s *hostService) Usage(ctx context.Context, req *pluginv1.UsageRequest) (*pluginv1.UsageResponse, error) {
 	t := tenantFromProto(req.GetTenant())
 	if err := ValidateTenant(t); err != nil {

@@ -179,6 +179,16 @@ func (c *HostClient) EventsSince(ctx context.Context, t Tenant, q EventsQuery) (
 	return out, nil
 }
 
+// SubmitJob implements HostServer.
+func (c *HostClient) SubmitJob(ctx context.Context, t Tenant, j JobSubmission) (string, error) {
+	resp, err := c.rpc.SubmitJob(ctx, &pluginv1.SubmitJobRequest{Tenant: tenantToProto(t), Kind: j.Kind,
+		InputJson: j.Input, Reason: j.Reason})
+	if err != nil {
+		return "", FromStatus(err)
+	}
+	return resp.GetJobId(), nil
+}
+
 // Usage implements HostServer.
 func (c *HostClient) Usage(ctx context.Context, t Tenant) (Usage, error) {
 	resp, err := c.rpc.Usage(ctx, &pluginv1.UsageRequest{Tenant: tenantToProto(t)})

@@ -245,6 +245,15 @@ type EventPage struct {
 	Next uint64
 }
 
+// JobSubmission is a plugin's request for a job of its own: Kind is one of
+// its job actions, Input that action's input, Reason (optional) why, kept
+// with the job as its creator ("plugin:<name>:<reason>").
+type JobSubmission struct {
+	Kind   string
+	Input  json.RawMessage
+	Reason string
+}
+
 // Usage is what the core knows of a tenant's use of the platform.
 type Usage struct {
 	// EventsSeq is the tenant's latest event sequence number; the difference

@@ -22,10 +22,11 @@ type HostFuncs struct {
 	DatasetListFunc   func(ctx context.Context, t grpcplugin.Tenant) ([]grpcplugin.DatasetInfo, error)
 	JobUpdateFunc     func(ctx context.Context, u grpcplugin.JobUpdate) error
 	LogFunc           func(ctx context.Context, e grpcplugin.LogEntry) error
-	// Since the host API grew DatasetChanges, EventsSince and Usage.
+	// Since the host API grew DatasetChanges, EventsSince, Usage and SubmitJob.
 	DatasetChangesFunc func(ctx context.Context, t grpcplugin.Tenant, dataset string, page grpcplugin.PageRequest) (grpcplugin.ChangePage, error)
 	EventsSinceFunc    func(ctx context.Context, t grpcplugin.Tenant, q grpcplugin.EventsQuery) (grpcplugin.EventPage, error)
 	UsageFunc          func(ctx context.Context, t grpcplugin.Tenant) (grpcplugin.Usage, error)
+	SubmitJobFunc      func(ctx context.Context, t grpcplugin.Tenant, j grpcplugin.JobSubmission) (string, error)
 }
 
 var _ grpcplugin.HostServer = (*HostFuncs)(nil)
@@ -134,4 +135,12 @@ func (f *HostFuncs) Usage(ctx context.Context, t grpcplugin.Tenant) (grpcplugin.
 		return grpcplugin.Usage{}, errUnset
 	}
 	return f.UsageFunc(ctx, t)
+}
+
+// SubmitJob calls SubmitJobFunc.
+func (f *HostFuncs) SubmitJob(ctx context.Context, t grpcplugin.Tenant, j grpcplugin.JobSubmission) (string, error) {
+	if f.SubmitJobFunc == nil {
+		return "", errUnset
+	}
+	return f.SubmitJobFunc(ctx, t, j)
 }

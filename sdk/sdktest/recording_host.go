@@ -33,6 +33,7 @@ type RecordingHost struct {
 	state     map[string]map[string][]byte
 	datasets  map[string]map[string]map[string][]byte // tenant -> dataset -> key -> data
 	jobs      []grpcplugin.JobUpdate
+	submitted []Submission
 	logs      []grpcplugin.LogEntry
 	changed   chan struct{} // closed and replaced on every change
 
@@ -291,6 +292,52 @@ func (h *RecordingHost) JobUpdate(_ context.Context, u grpcplugin.JobUpdate) err
 	h.jobs = append(h.jobs, u)
 	h.notify()
 	return nil
+}
+
+// Submission is a job the plugin submitted through SubmitJob.
+type Submission struct {
+	Tenant grpcplugin.Tenant
+	ID     string
+	grpcplugin.JobSubmission
+}
+
+// SubmitJob implements grpcplugin.HostServer: it records the submission
+// (see Submissions) and answers an id, "submitted-<n>"; it runs nothing.
+// A tenant that has not installed the plugin, or a kind the manifest (when
+// set) does not declare as a job, is refused as the core refuses it.
+func (h *RecordingHost) SubmitJob(_ context.Context, t grpcplugin.Tenant, j grpcplugin.JobSubmission) (string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.checkTenant(t); err != nil {
+		return "", err
+	}
+	if h.manifest != nil {
+		job := false
+		for _, a := range h.manifest.Actions {
+			job = job || (a.Name == j.Kind && a.Job)
+		}
+		if !job {
+			return "", fmt.Errorf("%w: plugin %s has no job action %q", grpcplugin.ErrInvalidInput, h.manifest.Name, j.Kind)
+		}
+	}
+	j.Input = slices.Clone(j.Input)
+	s := Submission{Tenant: t, ID: fmt.Sprintf("submitted-%d", len(h.submitted)+1), JobSubmission: j}
+	h.submitted = append(h.submitted, s)
+	h.notify()
+	return s.ID, nil
+}
+
+// Submissions returns the jobs submitted for tenant t, oldest first.
+func (h *RecordingHost) Submissions(t grpcplugin.Tenant) []Submission {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []Submission
+	for _, s := range h.submitted {
+		if s.Tenant.ID == t.ID {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Log implements grpcplugin.HostServer.

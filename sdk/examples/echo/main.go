@@ -52,6 +52,13 @@ func (e *echo) Manifest() sdk.Manifest {
 				Permission:  "plugins:run",
 				Job:         true,
 			},
+			{
+				Name:        "count_later",
+				Description: "Submits a count job of the plugin's own to the core, as a schedule would, and returns its id.",
+				Input:       json.RawMessage(`{"type":"object","properties":{"n":{"type":"integer","minimum":1,"maximum":100000}},"required":["n"],"additionalProperties":false}`),
+				Output:      json.RawMessage(`{"type":"object","properties":{"job_id":{"type":"string"}},"required":["job_id"]}`),
+				Permission:  "plugins:run",
+			},
 		},
 		EventTypes:   []string{"sync.update", "notification"},
 		ConfigSchema: json.RawMessage(`{"type":"object","properties":{"greeting":{"type":"string","maxLength":100}},"additionalProperties":false}`),
@@ -74,6 +81,15 @@ func (e *echo) Configure(ctx context.Context, t sdk.Tenant, raw json.RawMessage)
 }
 
 func (e *echo) Invoke(ctx context.Context, req sdk.Request) (json.RawMessage, error) {
+	if req.Action == "count_later" {
+		// The core records the job and calls RunJob for it, like for a
+		// job a user started.
+		id, err := e.host.SubmitJob(ctx, req.Tenant, sdk.JobSubmission{Kind: "count", Input: req.Input, Reason: "count-later"})
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(map[string]string{"job_id": id})
+	}
 	var in struct {
 		Message string `json:"message"`
 	}

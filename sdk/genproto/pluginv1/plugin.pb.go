@@ -3557,6 +3557,122 @@ func (x *EventsSinceResponse) GetNextAfterSeq() uint64 {
 	return 0
 }
 
+type SubmitJobRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Tenant *Tenant                `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	// kind is a job action the plugin's manifest declares.
+	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	// input_json is checked against the action's input schema.
+	InputJson []byte `protobuf:"bytes,3,opt,name=input_json,json=inputJson,proto3" json:"input_json,omitempty"`
+	// reason says who asked, recorded as the job's creator
+	// ("plugin:<name>:<reason>"): ^[a-z0-9][a-z0-9._-]{0,62}$, or empty.
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitJobRequest) Reset() {
+	*x = SubmitJobRequest{}
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitJobRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitJobRequest) ProtoMessage() {}
+
+func (x *SubmitJobRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitJobRequest.ProtoReflect.Descriptor instead.
+func (*SubmitJobRequest) Descriptor() ([]byte, []int) {
+	return file_switchyard_plugin_v1_plugin_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *SubmitJobRequest) GetTenant() *Tenant {
+	if x != nil {
+		return x.Tenant
+	}
+	return nil
+}
+
+func (x *SubmitJobRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *SubmitJobRequest) GetInputJson() []byte {
+	if x != nil {
+		return x.InputJson
+	}
+	return nil
+}
+
+func (x *SubmitJobRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type SubmitJobResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JobId         string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitJobResponse) Reset() {
+	*x = SubmitJobResponse{}
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitJobResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitJobResponse) ProtoMessage() {}
+
+func (x *SubmitJobResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitJobResponse.ProtoReflect.Descriptor instead.
+func (*SubmitJobResponse) Descriptor() ([]byte, []int) {
+	return file_switchyard_plugin_v1_plugin_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *SubmitJobResponse) GetJobId() string {
+	if x != nil {
+		return x.JobId
+	}
+	return ""
+}
+
 type UsageRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Tenant        *Tenant                `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
@@ -3566,7 +3682,7 @@ type UsageRequest struct {
 
 func (x *UsageRequest) Reset() {
 	*x = UsageRequest{}
-	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[59]
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3578,7 +3694,7 @@ func (x *UsageRequest) String() string {
 func (*UsageRequest) ProtoMessage() {}
 
 func (x *UsageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[59]
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3591,7 +3707,7 @@ func (x *UsageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UsageRequest.ProtoReflect.Descriptor instead.
 func (*UsageRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_plugin_v1_plugin_proto_rawDescGZIP(), []int{59}
+	return file_switchyard_plugin_v1_plugin_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *UsageRequest) GetTenant() *Tenant {
@@ -3628,7 +3744,7 @@ type UsageResponse struct {
 
 func (x *UsageResponse) Reset() {
 	*x = UsageResponse{}
-	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[60]
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3640,7 +3756,7 @@ func (x *UsageResponse) String() string {
 func (*UsageResponse) ProtoMessage() {}
 
 func (x *UsageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[60]
+	mi := &file_switchyard_plugin_v1_plugin_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3653,7 +3769,7 @@ func (x *UsageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UsageResponse.ProtoReflect.Descriptor instead.
 func (*UsageResponse) Descriptor() ([]byte, []int) {
-	return file_switchyard_plugin_v1_plugin_proto_rawDescGZIP(), []int{60}
+	return file_switchyard_plugin_v1_plugin_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *UsageResponse) GetEventsSeq() uint64 {
@@ -3954,7 +4070,15 @@ const file_switchyard_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bhead_seq\x18\x02 \x01(\x04R\aheadSeq\x12\x14\n" +
 	"\x05epoch\x18\x03 \x01(\tR\x05epoch\x12\x10\n" +
 	"\x03gap\x18\x04 \x01(\bR\x03gap\x12$\n" +
-	"\x0enext_after_seq\x18\x05 \x01(\x04R\fnextAfterSeq\"D\n" +
+	"\x0enext_after_seq\x18\x05 \x01(\x04R\fnextAfterSeq\"\x93\x01\n" +
+	"\x10SubmitJobRequest\x124\n" +
+	"\x06tenant\x18\x01 \x01(\v2\x1c.switchyard.plugin.v1.TenantR\x06tenant\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x1d\n" +
+	"\n" +
+	"input_json\x18\x03 \x01(\fR\tinputJson\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"*\n" +
+	"\x11SubmitJobResponse\x12\x15\n" +
+	"\x06job_id\x18\x01 \x01(\tR\x05jobId\"D\n" +
 	"\fUsageRequest\x124\n" +
 	"\x06tenant\x18\x01 \x01(\v2\x1c.switchyard.plugin.v1.TenantR\x06tenant\"\x89\x03\n" +
 	"\rUsageResponse\x12\x1d\n" +
@@ -4002,7 +4126,8 @@ const file_switchyard_plugin_v1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"HandleHTTP\x12%.switchyard.plugin.v1.HTTPRequestPart\x1a&.switchyard.plugin.v1.HTTPResponsePart(\x010\x01\x12S\n" +
 	"\x06Health\x12#.switchyard.plugin.v1.HealthRequest\x1a$.switchyard.plugin.v1.HealthResponse\x12Y\n" +
-	"\bShutdown\x12%.switchyard.plugin.v1.ShutdownRequest\x1a&.switchyard.plugin.v1.ShutdownResponse2\xcf\t\n" +
+	"\bShutdown\x12%.switchyard.plugin.v1.ShutdownRequest\x1a&.switchyard.plugin.v1.ShutdownResponse2\xad\n" +
+	"\n" +
 	"\x04Host\x12M\n" +
 	"\x04Emit\x12!.switchyard.plugin.v1.EmitRequest\x1a\".switchyard.plugin.v1.EmitResponse\x12Y\n" +
 	"\bStateGet\x12%.switchyard.plugin.v1.StateGetRequest\x1a&.switchyard.plugin.v1.StateGetResponse\x12Y\n" +
@@ -4016,7 +4141,8 @@ const file_switchyard_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03Log\x12 .switchyard.plugin.v1.LogRequest\x1a!.switchyard.plugin.v1.LogResponse\x12k\n" +
 	"\x0eDatasetChanges\x12+.switchyard.plugin.v1.DatasetChangesRequest\x1a,.switchyard.plugin.v1.DatasetChangesResponse\x12b\n" +
 	"\vEventsSince\x12(.switchyard.plugin.v1.EventsSinceRequest\x1a).switchyard.plugin.v1.EventsSinceResponse\x12P\n" +
-	"\x05Usage\x12\".switchyard.plugin.v1.UsageRequest\x1a#.switchyard.plugin.v1.UsageResponseBAZ?github.com/switchyard/switchyard/sdk/genproto/pluginv1;pluginv1b\x06proto3"
+	"\x05Usage\x12\".switchyard.plugin.v1.UsageRequest\x1a#.switchyard.plugin.v1.UsageResponse\x12\\\n" +
+	"\tSubmitJob\x12&.switchyard.plugin.v1.SubmitJobRequest\x1a'.switchyard.plugin.v1.SubmitJobResponseBAZ?github.com/switchyard/switchyard/sdk/genproto/pluginv1;pluginv1b\x06proto3"
 
 var (
 	file_switchyard_plugin_v1_plugin_proto_rawDescOnce sync.Once
@@ -4031,7 +4157,7 @@ func file_switchyard_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_switchyard_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_switchyard_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 61)
+var file_switchyard_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 63)
 var file_switchyard_plugin_v1_plugin_proto_goTypes = []any{
 	(HealthStatus)(0),              // 0: switchyard.plugin.v1.HealthStatus
 	(JobStatus)(0),                 // 1: switchyard.plugin.v1.JobStatus
@@ -4095,8 +4221,10 @@ var file_switchyard_plugin_v1_plugin_proto_goTypes = []any{
 	(*EventsSinceRequest)(nil),     // 59: switchyard.plugin.v1.EventsSinceRequest
 	(*HistoryEvent)(nil),           // 60: switchyard.plugin.v1.HistoryEvent
 	(*EventsSinceResponse)(nil),    // 61: switchyard.plugin.v1.EventsSinceResponse
-	(*UsageRequest)(nil),           // 62: switchyard.plugin.v1.UsageRequest
-	(*UsageResponse)(nil),          // 63: switchyard.plugin.v1.UsageResponse
+	(*SubmitJobRequest)(nil),       // 62: switchyard.plugin.v1.SubmitJobRequest
+	(*SubmitJobResponse)(nil),      // 63: switchyard.plugin.v1.SubmitJobResponse
+	(*UsageRequest)(nil),           // 64: switchyard.plugin.v1.UsageRequest
+	(*UsageResponse)(nil),          // 65: switchyard.plugin.v1.UsageResponse
 }
 var file_switchyard_plugin_v1_plugin_proto_depIdxs = []int32{
 	10, // 0: switchyard.plugin.v1.GetManifestResponse.manifest:type_name -> switchyard.plugin.v1.Manifest
@@ -4138,58 +4266,61 @@ var file_switchyard_plugin_v1_plugin_proto_depIdxs = []int32{
 	44, // 36: switchyard.plugin.v1.DatasetChangesResponse.records:type_name -> switchyard.plugin.v1.Record
 	3,  // 37: switchyard.plugin.v1.EventsSinceRequest.tenant:type_name -> switchyard.plugin.v1.Tenant
 	60, // 38: switchyard.plugin.v1.EventsSinceResponse.events:type_name -> switchyard.plugin.v1.HistoryEvent
-	3,  // 39: switchyard.plugin.v1.UsageRequest.tenant:type_name -> switchyard.plugin.v1.Tenant
-	6,  // 40: switchyard.plugin.v1.Plugin.Init:input_type -> switchyard.plugin.v1.InitRequest
-	8,  // 41: switchyard.plugin.v1.Plugin.GetManifest:input_type -> switchyard.plugin.v1.GetManifestRequest
-	12, // 42: switchyard.plugin.v1.Plugin.Configure:input_type -> switchyard.plugin.v1.ConfigureRequest
-	14, // 43: switchyard.plugin.v1.Plugin.RemoveTenant:input_type -> switchyard.plugin.v1.RemoveTenantRequest
-	16, // 44: switchyard.plugin.v1.Plugin.Invoke:input_type -> switchyard.plugin.v1.InvokeRequest
-	18, // 45: switchyard.plugin.v1.Plugin.StartJob:input_type -> switchyard.plugin.v1.StartJobRequest
-	20, // 46: switchyard.plugin.v1.Plugin.CancelJob:input_type -> switchyard.plugin.v1.CancelJobRequest
-	24, // 47: switchyard.plugin.v1.Plugin.HandleHTTP:input_type -> switchyard.plugin.v1.HTTPRequestPart
-	27, // 48: switchyard.plugin.v1.Plugin.Health:input_type -> switchyard.plugin.v1.HealthRequest
-	29, // 49: switchyard.plugin.v1.Plugin.Shutdown:input_type -> switchyard.plugin.v1.ShutdownRequest
-	32, // 50: switchyard.plugin.v1.Host.Emit:input_type -> switchyard.plugin.v1.EmitRequest
-	35, // 51: switchyard.plugin.v1.Host.StateGet:input_type -> switchyard.plugin.v1.StateGetRequest
-	37, // 52: switchyard.plugin.v1.Host.StatePut:input_type -> switchyard.plugin.v1.StatePutRequest
-	39, // 53: switchyard.plugin.v1.Host.StateDelete:input_type -> switchyard.plugin.v1.StateDeleteRequest
-	41, // 54: switchyard.plugin.v1.Host.StateList:input_type -> switchyard.plugin.v1.StateListRequest
-	45, // 55: switchyard.plugin.v1.Host.DatasetAppend:input_type -> switchyard.plugin.v1.DatasetAppendRequest
-	47, // 56: switchyard.plugin.v1.Host.DatasetQuery:input_type -> switchyard.plugin.v1.DatasetQueryRequest
-	49, // 57: switchyard.plugin.v1.Host.DatasetList:input_type -> switchyard.plugin.v1.DatasetListRequest
-	52, // 58: switchyard.plugin.v1.Host.JobUpdate:input_type -> switchyard.plugin.v1.JobUpdateRequest
-	55, // 59: switchyard.plugin.v1.Host.Log:input_type -> switchyard.plugin.v1.LogRequest
-	57, // 60: switchyard.plugin.v1.Host.DatasetChanges:input_type -> switchyard.plugin.v1.DatasetChangesRequest
-	59, // 61: switchyard.plugin.v1.Host.EventsSince:input_type -> switchyard.plugin.v1.EventsSinceRequest
-	62, // 62: switchyard.plugin.v1.Host.Usage:input_type -> switchyard.plugin.v1.UsageRequest
-	7,  // 63: switchyard.plugin.v1.Plugin.Init:output_type -> switchyard.plugin.v1.InitResponse
-	9,  // 64: switchyard.plugin.v1.Plugin.GetManifest:output_type -> switchyard.plugin.v1.GetManifestResponse
-	13, // 65: switchyard.plugin.v1.Plugin.Configure:output_type -> switchyard.plugin.v1.ConfigureResponse
-	15, // 66: switchyard.plugin.v1.Plugin.RemoveTenant:output_type -> switchyard.plugin.v1.RemoveTenantResponse
-	17, // 67: switchyard.plugin.v1.Plugin.Invoke:output_type -> switchyard.plugin.v1.InvokeResponse
-	19, // 68: switchyard.plugin.v1.Plugin.StartJob:output_type -> switchyard.plugin.v1.StartJobResponse
-	21, // 69: switchyard.plugin.v1.Plugin.CancelJob:output_type -> switchyard.plugin.v1.CancelJobResponse
-	26, // 70: switchyard.plugin.v1.Plugin.HandleHTTP:output_type -> switchyard.plugin.v1.HTTPResponsePart
-	28, // 71: switchyard.plugin.v1.Plugin.Health:output_type -> switchyard.plugin.v1.HealthResponse
-	30, // 72: switchyard.plugin.v1.Plugin.Shutdown:output_type -> switchyard.plugin.v1.ShutdownResponse
-	34, // 73: switchyard.plugin.v1.Host.Emit:output_type -> switchyard.plugin.v1.EmitResponse
-	36, // 74: switchyard.plugin.v1.Host.StateGet:output_type -> switchyard.plugin.v1.StateGetResponse
-	38, // 75: switchyard.plugin.v1.Host.StatePut:output_type -> switchyard.plugin.v1.StatePutResponse
-	40, // 76: switchyard.plugin.v1.Host.StateDelete:output_type -> switchyard.plugin.v1.StateDeleteResponse
-	43, // 77: switchyard.plugin.v1.Host.StateList:output_type -> switchyard.plugin.v1.StateListResponse
-	46, // 78: switchyard.plugin.v1.Host.DatasetAppend:output_type -> switchyard.plugin.v1.DatasetAppendResponse
-	48, // 79: switchyard.plugin.v1.Host.DatasetQuery:output_type -> switchyard.plugin.v1.DatasetQueryResponse
-	51, // 80: switchyard.plugin.v1.Host.DatasetList:output_type -> switchyard.plugin.v1.DatasetListResponse
-	53, // 81: switchyard.plugin.v1.Host.JobUpdate:output_type -> switchyard.plugin.v1.JobUpdateResponse
-	56, // 82: switchyard.plugin.v1.Host.Log:output_type -> switchyard.plugin.v1.LogResponse
-	58, // 83: switchyard.plugin.v1.Host.DatasetChanges:output_type -> switchyard.plugin.v1.DatasetChangesResponse
-	61, // 84: switchyard.plugin.v1.Host.EventsSince:output_type -> switchyard.plugin.v1.EventsSinceResponse
-	63, // 85: switchyard.plugin.v1.Host.Usage:output_type -> switchyard.plugin.v1.UsageResponse
-	63, // [63:86] is the sub-list for method output_type
-	40, // [40:63] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	3,  // 39: switchyard.plugin.v1.SubmitJobRequest.tenant:type_name -> switchyard.plugin.v1.Tenant
+	3,  // 40: switchyard.plugin.v1.UsageRequest.tenant:type_name -> switchyard.plugin.v1.Tenant
+	6,  // 41: switchyard.plugin.v1.Plugin.Init:input_type -> switchyard.plugin.v1.InitRequest
+	8,  // 42: switchyard.plugin.v1.Plugin.GetManifest:input_type -> switchyard.plugin.v1.GetManifestRequest
+	12, // 43: switchyard.plugin.v1.Plugin.Configure:input_type -> switchyard.plugin.v1.ConfigureRequest
+	14, // 44: switchyard.plugin.v1.Plugin.RemoveTenant:input_type -> switchyard.plugin.v1.RemoveTenantRequest
+	16, // 45: switchyard.plugin.v1.Plugin.Invoke:input_type -> switchyard.plugin.v1.InvokeRequest
+	18, // 46: switchyard.plugin.v1.Plugin.StartJob:input_type -> switchyard.plugin.v1.StartJobRequest
+	20, // 47: switchyard.plugin.v1.Plugin.CancelJob:input_type -> switchyard.plugin.v1.CancelJobRequest
+	24, // 48: switchyard.plugin.v1.Plugin.HandleHTTP:input_type -> switchyard.plugin.v1.HTTPRequestPart
+	27, // 49: switchyard.plugin.v1.Plugin.Health:input_type -> switchyard.plugin.v1.HealthRequest
+	29, // 50: switchyard.plugin.v1.Plugin.Shutdown:input_type -> switchyard.plugin.v1.ShutdownRequest
+	32, // 51: switchyard.plugin.v1.Host.Emit:input_type -> switchyard.plugin.v1.EmitRequest
+	35, // 52: switchyard.plugin.v1.Host.StateGet:input_type -> switchyard.plugin.v1.StateGetRequest
+	37, // 53: switchyard.plugin.v1.Host.StatePut:input_type -> switchyard.plugin.v1.StatePutRequest
+	39, // 54: switchyard.plugin.v1.Host.StateDelete:input_type -> switchyard.plugin.v1.StateDeleteRequest
+	41, // 55: switchyard.plugin.v1.Host.StateList:input_type -> switchyard.plugin.v1.StateListRequest
+	45, // 56: switchyard.plugin.v1.Host.DatasetAppend:input_type -> switchyard.plugin.v1.DatasetAppendRequest
+	47, // 57: switchyard.plugin.v1.Host.DatasetQuery:input_type -> switchyard.plugin.v1.DatasetQueryRequest
+	49, // 58: switchyard.plugin.v1.Host.DatasetList:input_type -> switchyard.plugin.v1.DatasetListRequest
+	52, // 59: switchyard.plugin.v1.Host.JobUpdate:input_type -> switchyard.plugin.v1.JobUpdateRequest
+	55, // 60: switchyard.plugin.v1.Host.Log:input_type -> switchyard.plugin.v1.LogRequest
+	57, // 61: switchyard.plugin.v1.Host.DatasetChanges:input_type -> switchyard.plugin.v1.DatasetChangesRequest
+	59, // 62: switchyard.plugin.v1.Host.EventsSince:input_type -> switchyard.plugin.v1.EventsSinceRequest
+	64, // 63: switchyard.plugin.v1.Host.Usage:input_type -> switchyard.plugin.v1.UsageRequest
+	62, // 64: switchyard.plugin.v1.Host.SubmitJob:input_type -> switchyard.plugin.v1.SubmitJobRequest
+	7,  // 65: switchyard.plugin.v1.Plugin.Init:output_type -> switchyard.plugin.v1.InitResponse
+	9,  // 66: switchyard.plugin.v1.Plugin.GetManifest:output_type -> switchyard.plugin.v1.GetManifestResponse
+	13, // 67: switchyard.plugin.v1.Plugin.Configure:output_type -> switchyard.plugin.v1.ConfigureResponse
+	15, // 68: switchyard.plugin.v1.Plugin.RemoveTenant:output_type -> switchyard.plugin.v1.RemoveTenantResponse
+	17, // 69: switchyard.plugin.v1.Plugin.Invoke:output_type -> switchyard.plugin.v1.InvokeResponse
+	19, // 70: switchyard.plugin.v1.Plugin.StartJob:output_type -> switchyard.plugin.v1.StartJobResponse
+	21, // 71: switchyard.plugin.v1.Plugin.CancelJob:output_type -> switchyard.plugin.v1.CancelJobResponse
+	26, // 72: switchyard.plugin.v1.Plugin.HandleHTTP:output_type -> switchyard.plugin.v1.HTTPResponsePart
+	28, // 73: switchyard.plugin.v1.Plugin.Health:output_type -> switchyard.plugin.v1.HealthResponse
+	30, // 74: switchyard.plugin.v1.Plugin.Shutdown:output_type -> switchyard.plugin.v1.ShutdownResponse
+	34, // 75: switchyard.plugin.v1.Host.Emit:output_type -> switchyard.plugin.v1.EmitResponse
+	36, // 76: switchyard.plugin.v1.Host.StateGet:output_type -> switchyard.plugin.v1.StateGetResponse
+	38, // 77: switchyard.plugin.v1.Host.StatePut:output_type -> switchyard.plugin.v1.StatePutResponse
+	40, // 78: switchyard.plugin.v1.Host.StateDelete:output_type -> switchyard.plugin.v1.StateDeleteResponse
+	43, // 79: switchyard.plugin.v1.Host.StateList:output_type -> switchyard.plugin.v1.StateListResponse
+	46, // 80: switchyard.plugin.v1.Host.DatasetAppend:output_type -> switchyard.plugin.v1.DatasetAppendResponse
+	48, // 81: switchyard.plugin.v1.Host.DatasetQuery:output_type -> switchyard.plugin.v1.DatasetQueryResponse
+	51, // 82: switchyard.plugin.v1.Host.DatasetList:output_type -> switchyard.plugin.v1.DatasetListResponse
+	53, // 83: switchyard.plugin.v1.Host.JobUpdate:output_type -> switchyard.plugin.v1.JobUpdateResponse
+	56, // 84: switchyard.plugin.v1.Host.Log:output_type -> switchyard.plugin.v1.LogResponse
+	58, // 85: switchyard.plugin.v1.Host.DatasetChanges:output_type -> switchyard.plugin.v1.DatasetChangesResponse
+	61, // 86: switchyard.plugin.v1.Host.EventsSince:output_type -> switchyard.plugin.v1.EventsSinceResponse
+	65, // 87: switchyard.plugin.v1.Host.Usage:output_type -> switchyard.plugin.v1.UsageResponse
+	63, // 88: switchyard.plugin.v1.Host.SubmitJob:output_type -> switchyard.plugin.v1.SubmitJobResponse
+	65, // [65:89] is the sub-list for method output_type
+	41, // [41:65] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_switchyard_plugin_v1_plugin_proto_init() }
@@ -4211,7 +4342,7 @@ func file_switchyard_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchyard_plugin_v1_plugin_proto_rawDesc), len(file_switchyard_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   61,
+			NumMessages:   63,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -511,6 +511,7 @@ const (
 	Host_DatasetChanges_FullMethodName = "/switchyard.plugin.v1.Host/DatasetChanges"
 	Host_EventsSince_FullMethodName    = "/switchyard.plugin.v1.Host/EventsSince"
 	Host_Usage_FullMethodName          = "/switchyard.plugin.v1.Host/Usage"
+	Host_SubmitJob_FullMethodName      = "/switchyard.plugin.v1.Host/SubmitJob"
 )
 
 // HostClient is the client API for Host service.
@@ -547,6 +548,13 @@ type HostClient interface {
 	// Usage reports the tenant's usage figures as the core knows them. Since:
 	// protocol 1, added later; an older core answers Unimplemented.
 	Usage(ctx context.Context, in *UsageRequest, opts ...grpc.CallOption) (*UsageResponse, error)
+	// SubmitJob records a job of one of the plugin's own job actions for the
+	// tenant and starts it, as an API client's request would: the job has a
+	// row in the core (status, progress, attempts, cancel, retry) and the
+	// plugin's StartJob is called for it. A plugin uses it for work it
+	// decides to do itself, such as a schedule. Since: protocol 1, added
+	// later; an older core answers Unimplemented.
+	SubmitJob(ctx context.Context, in *SubmitJobRequest, opts ...grpc.CallOption) (*SubmitJobResponse, error)
 }
 
 type hostClient struct {
@@ -687,6 +695,16 @@ func (c *hostClient) Usage(ctx context.Context, in *UsageRequest, opts ...grpc.C
 	return out, nil
 }
 
+func (c *hostClient) SubmitJob(ctx context.Context, in *SubmitJobRequest, opts ...grpc.CallOption) (*SubmitJobResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SubmitJobResponse)
+	err := c.cc.Invoke(ctx, Host_SubmitJob_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HostServer is the server API for Host service.
 // All implementations must embed UnimplementedHostServer
 // for forward compatibility.
@@ -721,6 +739,13 @@ type HostServer interface {
 	// Usage reports the tenant's usage figures as the core knows them. Since:
 	// protocol 1, added later; an older core answers Unimplemented.
 	Usage(context.Context, *UsageRequest) (*UsageResponse, error)
+	// SubmitJob records a job of one of the plugin's own job actions for the
+	// tenant and starts it, as an API client's request would: the job has a
+	// row in the core (status, progress, attempts, cancel, retry) and the
+	// plugin's StartJob is called for it. A plugin uses it for work it
+	// decides to do itself, such as a schedule. Since: protocol 1, added
+	// later; an older core answers Unimplemented.
+	SubmitJob(context.Context, *SubmitJobRequest) (*SubmitJobResponse, error)
 	mustEmbedUnimplementedHostServer()
 }
 
@@ -769,6 +794,9 @@ func (UnimplementedHostServer) EventsSince(context.Context, *EventsSinceRequest)
 }
 func (UnimplementedHostServer) Usage(context.Context, *UsageRequest) (*UsageResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Usage not implemented")
+}
+func (UnimplementedHostServer) SubmitJob(context.Context, *SubmitJobRequest) (*SubmitJobResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SubmitJob not implemented")
 }
 func (UnimplementedHostServer) mustEmbedUnimplementedHostServer() {}
 func (UnimplementedHostServer) testEmbeddedByValue()              {}
@@ -1025,6 +1053,24 @@ func _Host_Usage_Handler(srv interface{}, ctx context.Context, dec func(interfac
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Host_SubmitJob_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SubmitJobRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).SubmitJob(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_SubmitJob_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).SubmitJob(ctx, req.(*SubmitJobRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Host_ServiceDesc is the grpc.ServiceDesc for Host service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1083,6 +1129,10 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Usage",
 			Handler:    _Host_Usage_Handler,
+		},
+		{
+			MethodName: "SubmitJob",
+			Handler:    _Host_SubmitJob_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -3,11 +3,11 @@
 // organization's datasets, upserting by key, so every record is stored once
 // however often it is synced.
 //
-// A sync runs as a job (the "sync" action, input {"source": name}) or on a
-// source's interval. A scheduled run is not a job row of the core (the host
-// API offers a plugin no way to start one); it reports through the same
-// events, with a task_id starting with "scheduled-". While it runs it reports progress to the core (the
-// job's row) and emits sync.update events
+// A sync runs as a job (the "sync" action, input {"source": name}), started
+// by a user or, on a source's interval, by the plugin itself through the
+// host's SubmitJob (created by "plugin:sync:schedule"; a tick is skipped
+// while the source is still syncing). While it runs it reports progress to
+// the core (the job's row) and emits sync.update events
 // ({task_id, status, progress, processed_items, total_items}) at most four
 // times a second, then a notification when it succeeds or fails. Records
 // already written stay when a sync fails midway or is cancelled; the job's

@@ -248,10 +248,37 @@ func (p *Plugin) schedule(ctx context.Context, t sdk.Tenant, name string, every 
 		if !ok {
 			return
 		}
-		task := "scheduled-" + uuid.Must(uuid.NewV7()).String()
-		if _, err := p.run(ctx, t, task, src, nil); err != nil && p.host != nil {
-			p.host.Logger().WarnContext(ctx, "scheduled sync failed", "source", name, "error", err.Error())
+		if p.syncing(t, name) {
+			continue // the previous run is still going: skip this tick
 		}
+		p.submit(ctx, t, src)
+	}
+}
+
+// syncing reports whether source name of t is being synced now.
+func (p *Plugin) syncing(t sdk.Tenant, name string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ts := p.tenants[t.ID]
+	return ts != nil && ts.running[name] != ""
+}
+
+// submit starts a scheduled sync of src as a job of the core, so it has a
+// row like any other (progress, cancel, retry, failed-and-retryable if the
+// plugin dies). A core too old to take jobs from plugins gets the sync
+// run here instead, reported by events only (task "scheduled-…").
+func (p *Plugin) submit(ctx context.Context, t sdk.Tenant, src Source) {
+	if p.host == nil {
+		return
+	}
+	input, _ := json.Marshal(map[string]string{"source": src.Name})
+	_, err := p.host.SubmitJob(ctx, t, sdk.JobSubmission{Kind: "sync", Input: input, Reason: "schedule"})
+	if errors.Is(err, sdk.ErrUnimplemented) {
+		task := "scheduled-" + uuid.Must(uuid.NewV7()).String()
+		_, err = p.run(ctx, t, task, src, nil)
+	}
+	if err != nil && ctx.Err() == nil {
+		p.host.Logger().WarnContext(ctx, "scheduled sync failed", "source", src.Name, "error", err.Error())
 	}
 }
 

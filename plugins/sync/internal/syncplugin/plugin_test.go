@@ -372,9 +372,23 @@ func TestScheduledSync(t *testing.T) {
 	src := httpSource("crm", a.URL+"/items", map[string]any{"type": "page", "size": 100}, map[string]any{"items_path": "data"})
 	src["interval"] = "1s"
 	e := start(t, "127.0.0.1", map[string]any{"sources": []any{src}})
+	// Each tick submits a job to the core, which records it and starts it.
 	deadline := time.Now().Add(10 * time.Second)
-	for len(e.h.Host.Dataset(e.acme, "crm")) < 300 && time.Now().Before(deadline) {
+	for len(e.h.Host.Submissions(e.acme)) < 2 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
+	}
+	subs := e.h.Host.Submissions(e.acme)
+	if len(subs) < 2 {
+		t.Fatalf("submissions after the deadline: %+v", subs)
+	}
+	for _, s := range subs {
+		if s.Kind != "sync" || s.Reason != "schedule" || string(s.Input) != `{"source":"crm"}` {
+			t.Fatalf("submission = %+v (input %s)", s, s.Input)
+		}
+	}
+	// Run as the core would, the submitted job syncs the source.
+	if u := e.sync(t, subs[0].ID, "crm"); u.Status != grpcplugin.JobSucceeded || u.ProcessedItems != 300 {
+		t.Fatalf("scheduled job = %+v", u)
 	}
 	e.checkAllOnce(t, "crm", 300)
 	// Reconfiguring without the interval stops the schedule.
@@ -382,10 +396,10 @@ func TestScheduledSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
-	before := a.requests.Load()
+	before := len(e.h.Host.Submissions(e.acme))
 	time.Sleep(1500 * time.Millisecond)
-	if a.requests.Load() != before {
-		t.Fatal("the schedule kept running after it was removed")
+	if n := len(e.h.Host.Submissions(e.acme)); n != before {
+		t.Fatalf("the schedule kept submitting after it was removed: %d, then %d", before, n)
 	}
 }
 
