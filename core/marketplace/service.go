@@ -559,8 +559,10 @@ func (s *Service) activity(ctx context.Context, orgID string, act map[string]any
 // fetched again from the catalog and verified against the SHA-256 recorded
 // at install; one that cannot be restored leaves its plugin disabled.
 func (s *Service) Start(ctx context.Context) error {
+	// A named, embedded field: gorm skips an anonymous field of an
+	// unexported type, which would leave every column but slug unread.
 	type instRow struct {
-		installRow
+		Row  installRow `gorm:"embedded"`
 		Slug string
 	}
 	var rows []instRow
@@ -569,8 +571,9 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("marketplace: load installations: %w", err)
 	}
-	for _, r := range rows {
-		inst, err := s.installation(ctx, r.OrgID, r.Slug, r.installRow)
+	for _, ir := range rows {
+		r := ir.Row
+		inst, err := s.installation(ctx, r.OrgID, ir.Slug, r)
 		if err != nil {
 			s.log.Error("installation without a stored release", "plugin", r.Name, "version", r.Version, "error", err)
 			continue

@@ -417,3 +417,36 @@ func TestInstallWithoutVersionTakesNewest(t *testing.T) {
 		t.Fatalf("second install of the newest: %v", err)
 	}
 }
+
+// TestStartRegistersInstallations: a core that starts over an existing
+// database registers every installation with its plugin host again (its
+// name, version and organization read back from the rows).
+func TestStartRegistersInstallations(t *testing.T) {
+	f := newFixture(t, store.SQLite)
+	f.cat.Add(t, bins.v100)
+	if _, err := f.svc.Install(t.Context(), f.acme, "u1", "versioned", "1.0.0"); err != nil {
+		t.Fatal(err)
+	}
+	// The next core process: a new host and service over the same database and store.
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	host, err := pluginhost.New(pluginhost.Config{DataDir: t.TempDir(), FilesDir: t.TempDir()}, pluginhost.Deps{DB: f.db, Events: f.pub, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_ = host.Shutdown(ctx)
+	})
+	svc, err := marketplace.New(marketplace.Config{Catalog: f.cat.Dir, PluginDir: f.store, DataDir: t.TempDir(), TrustedKeys: []string{f.cat.PublicKey()}},
+		marketplace.Deps{DB: f.db, Host: host, Events: f.pub, Log: log, Quota: func(*tenants.Organization) int { return 0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := host.BoundVersion(f.acme.ID, "versioned"); !ok || v != "1.0.0" {
+		t.Fatalf("after a restart the host has versioned = %q, %v; want 1.0.0 bound to acme", v, ok)
+	}
+}
