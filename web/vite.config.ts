@@ -78,6 +78,15 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             { name: 'app', tags: ['$initial'] },
+            // The chart library and the charts drawn with it, loaded only
+            // when a chart shows (several pages use it, and in the shared
+            // chunk it would weigh on every page's first load). Only these
+            // modules: what they import from the app stays where it is.
+            {
+              name: 'charts',
+              test: /[\\/]node_modules[\\/]uplot[\\/]|[\\/]src[\\/]components[\\/](charts[\\/]SeriesChart|dashboard[\\/]MetricsChart)\.tsx$/,
+              includeDependenciesRecursively: false,
+            },
             { name: 'shared', minShareCount: 2 },
           ],
         },

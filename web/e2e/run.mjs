@@ -3,6 +3,7 @@
 //
 //   SWITCHYARD_BIN=../bin/switchyard npm run e2e          # `make test-e2e` does this
 //   npm run e2e -- sync                                   # only scenario files whose name contains "sync"
+//   npm run e2e -- onboarding files                       # ... or any of several words
 //
 // Builds nothing: `make test-e2e` builds the binary (with this app embedded)
 // and the plugins first. The suite packs the plugins in
@@ -14,9 +15,9 @@
 // admin with the CLI, and runs every file in scenarios/ in name order. Each
 // exports `default async (ctx)` and registers steps with ctx.step(); later
 // files use what earlier ones left in ctx.state (users, org). Screenshots go
-// to e2e/screenshots/; the Dashboard and Monitoring ones are copied to
-// docs/screenshots/ for the README. Prints "N passed, N failed" and exits
-// non-zero on any failure.
+// to e2e/screenshots/; the Dashboard, Monitoring, Files, Analytics and ML
+// ones are copied to docs/screenshots/ for the READMEs. Prints "N passed,
+// N failed" and exits non-zero on any failure.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,7 +30,7 @@ import { startSource } from './lib/source.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = resolve(here, '../..');
-const only = process.argv[2]; // optional substring filter on scenario file names
+const only = process.argv.slice(2).filter(Boolean); // optional substrings: run the scenario files whose name holds one
 
 export const ADMIN = { email: 'ada.admin@example.com', password: 'correct-horse-admin-1', name: 'Ada Admin' };
 
@@ -101,7 +102,7 @@ async function main() {
       repo,
     };
     const files = readdirSync(`${here}scenarios`)
-      .filter((f) => f.endsWith('.mjs') && (!only || f.includes(only)))
+      .filter((f) => f.endsWith('.mjs') && (!only.length || only.some((o) => f.includes(o))))
       .sort();
     for (const file of files) {
       console.log(`\n${file}`);
@@ -122,9 +123,9 @@ async function main() {
     await source?.stop().catch(() => {});
   }
 
-  // The README shows these two; refresh them only from a run that took them.
+  // The READMEs show these; refresh them only from a run that took them.
   const docs = join(repo, 'docs', 'screenshots');
-  for (const name of ['dashboard', 'monitoring']) {
+  for (const name of ['dashboard', 'monitoring', 'files', 'analytics', 'ml']) {
     const shot = join(SCREENSHOTS, `${name}.png`);
     if (existsSync(shot) && statSync(shot).mtimeMs >= runStart) {
       mkdirSync(docs, { recursive: true });

@@ -15,13 +15,16 @@ export const pages = {
   Orgs: lazyPage(() => import('./pages/Orgs')),
   Dashboard: lazyPage(() => import('./pages/Dashboard')),
   Monitoring: lazyPage(() => import('./pages/Monitoring')),
+  Files: lazyPage(() => import('./pages/Files')),
+  Analytics: lazyPage(() => import('./pages/Analytics')),
+  ML: lazyPage(() => import('./pages/ML')),
   Plugins: lazyPage(() => import('./pages/Plugins')),
   Members: lazyPage(() => import('./pages/Members')),
   Settings: lazyPage(() => import('./pages/Settings')),
   Admin: lazyPage(() => import('./pages/Admin')),
   NotFound: lazyPage(() => import('./pages/NotFound')),
 };
-const { SignIn, Register, AcceptInvite, Orgs, Dashboard, Monitoring, Plugins, Members, Settings, Admin, NotFound } = pages;
+const { SignIn, Register, AcceptInvite, Orgs, Dashboard, Monitoring, Files, Analytics, ML, Plugins, Members, Settings, Admin, NotFound } = pages;
 
 function Bare() {
   return (
@@ -61,6 +64,9 @@ export function App() {
         <Route path="/o/:org" element={<RequireAuth><OrgLayout /></RequireAuth>}>
           <Route index element={<Dashboard />} />
           <Route path="monitoring" element={<Monitoring />} />
+          <Route path="files" element={<Files />} />
+          <Route path="analytics" element={<Analytics />} />
+          <Route path="ml" element={<ML />} />
           <Route path="plugins" element={<Plugins />} />
           <Route path="members" element={<Members />} />
           <Route path="settings" element={<Settings />} />

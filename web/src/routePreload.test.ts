@@ -9,6 +9,9 @@ describe('route preloader', () => {
     expect(firstPage('/o/acme', true, null)).toBe('Dashboard');
     expect(firstPage('/o/acme/monitoring', true, null)).toBe('Monitoring');
     expect(firstPage('/o/acme/monitoring', false, null)).toBe('SignIn');
+    expect(firstPage('/o/acme/files', true, null)).toBe('Files');
+    expect(firstPage('/o/acme/analytics', true, null)).toBe('Analytics');
+    expect(firstPage('/o/acme/ml', true, null)).toBe('ML');
     expect(firstPage('/sign-in', true, null)).toBeNull();
     expect(firstPage('/nowhere', true, null)).toBeNull();
   });

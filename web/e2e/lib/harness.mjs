@@ -127,3 +127,10 @@ export async function waitForBadge(page, status, timeout = 20_000) {
     throw new Error(`${err.message} (badge: "${label}")`);
   });
 }
+
+/** Closes every toast on the page (before a screenshot meant for the README). */
+export async function dismissToasts(page) {
+  const dismiss = page.getByRole('region', { name: 'Notifications' }).getByRole('button', { name: 'Dismiss', exact: true });
+  for (let i = 0; i < 10 && (await dismiss.count()) > 0; i++) await dismiss.first().click({ timeout: 2_000 }).catch(() => {});
+  await page.mouse.move(0, 0);
+}

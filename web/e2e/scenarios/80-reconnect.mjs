@@ -104,6 +104,9 @@ export default async function reconnect({ step, skip, browser, server, proxy, ap
   });
 
   await step('the server restarts: 1001, reconnecting, back, and no event is lost', async () => {
+    // The owner's tab of the other scenarios would retry its socket against
+    // the stopped server (connection refused): park it on a blank page.
+    await state.owner.session.page.goto('about:blank');
     await session.expectNetworkErrors(async () => {
       // SIGTERM: the server says goodbye (1001) to every socket, then exits.
       await server.halt();

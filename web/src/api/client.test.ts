@@ -127,6 +127,25 @@ describe('ApiClient', () => {
     expect(fetchFn.mock.calls[0][0]).toBe('/api/v1/orgs/acme/events?since=5&types=a%2Cb');
   });
 
+  it('raw() sends bytes with extra headers, refreshes on a 401, and hands back any answer', async () => {
+    const server = fakeServer();
+    const { client } = makeClient(server);
+    const chunk = new Blob([new Uint8Array([1, 2, 3])]);
+    const res = await client.raw('PATCH', '/uploads/u1', { rawBody: chunk, headers: { 'Upload-Offset': '1024', 'Content-Type': 'application/offset+octet-stream' } });
+    expect(res.status).toBe(200);
+    expect(server.refreshCalls).toEqual(['refresh-0']);
+    // The retry after the refresh carries the same body and headers, with the new token.
+    const [, init] = server.fetchFn.mock.calls.at(-1)!;
+    const headers = new Headers(init?.headers);
+    expect(headers.get('Upload-Offset')).toBe('1024');
+    expect(headers.get('Content-Type')).toBe('application/offset+octet-stream');
+    expect(headers.get('Authorization')).toBe('Bearer access-1');
+    expect(init?.body).toBe(chunk);
+    // A refusal is the caller's to read (its headers included), not thrown.
+    const refused = await client.raw('POST', '/boom');
+    expect(refused.status).toBe(422);
+  });
+
   it('reuses the access token of this tab after a reload: no refresh', async () => {
     const server = fakeServer();
     const first = makeClient(server).client;

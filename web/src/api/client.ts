@@ -7,6 +7,10 @@ type Query = Record<string, string | number | boolean | undefined | null>;
 export interface RequestOptions {
   query?: Query;
   body?: unknown;
+  /** Sent as is (a Blob, bytes) instead of as JSON; see `raw`. */
+  rawBody?: BodyInit;
+  /** Extra request headers (e.g. Upload-Offset); see `raw`. */
+  headers?: Record<string, string>;
   /** Send the Bearer token and refresh on 401 (default true). */
   auth?: boolean;
   signal?: AbortSignal;
@@ -82,6 +86,22 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.raw(method, path, opts);
+    if (!res.ok) throw await errorFromResponse(res);
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /**
+   * The answer itself, whatever its status, after the same token handling as
+   * `request` (refresh when stale or on a 401, one retry). For what JSON
+   * calls cannot do: sending bytes (`rawBody`, with `headers`), reading
+   * answer headers (a resumable upload's Upload-Offset) or streaming a body
+   * (a download). The caller turns a non-2xx answer into an error
+   * (`errorFromResponse`). A network failure throws an ApiError of status 0.
+   */
+  async raw(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
     const auth = opts.auth ?? true;
     if (auth && this.tokens.refreshToken() && this.accessTokenStale()) {
       await this.refresh();
@@ -94,14 +114,10 @@ export class ApiClient {
       const current = this.tokens.accessToken();
       if (current && current === sentWith) this.tokens.dropAccess();
       const fresh = current && current !== sentWith ? true : await this.refresh();
-      if (!fresh) throw await errorFromResponse(res);
+      if (!fresh) return res;
       res = await this.send(method, path, opts, this.tokens.accessToken());
     }
-
-    if (!res.ok) throw await errorFromResponse(res);
-    if (res.status === 204) return undefined as T;
-    const text = await res.text();
-    return (text ? JSON.parse(text) : undefined) as T;
+    return res;
   }
 
   /**
@@ -164,14 +180,14 @@ export class ApiClient {
   }
 
   private async send(method: string, path: string, opts: RequestOptions, token: string | null): Promise<Response> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = `Bearer ${token}`;
     try {
       return await this.fetchFn(this.url(path, opts.query), {
         method,
         headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
         signal: opts.signal,
       });
     } catch (err) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, humanize, jobPercent, progressPercent } from './format';
+import { formatBytes, formatDuration, formatMeasure, humanize, jobPercent, progressPercent } from './format';
 
 describe('format', () => {
   it('normalizes progress given as a fraction or a percent, preferring item counts', () => {
@@ -22,5 +22,16 @@ describe('format', () => {
     expect(formatDuration(3725)).toBe('1h 2m');
     expect(humanize('goroutines_count')).toBe('Goroutines count');
     expect(humanize('uptimeSeconds')).toBe('Uptime Seconds');
+  });
+});
+
+describe('formatMeasure', () => {
+  it('keeps four significant digits, exponents at the extremes', () => {
+    expect(formatMeasure(0.000498)).toBe('0.000498');
+    expect(formatMeasure(130.85197)).toBe('130.9');
+    expect(formatMeasure(0.99987)).toBe('0.9999');
+    expect(formatMeasure(0.0000123)).toBe('1.23e-5');
+    expect(formatMeasure(0)).toBe('0');
+    expect(formatMeasure(NaN)).toBe('—');
   });
 });

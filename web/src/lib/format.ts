@@ -51,3 +51,10 @@ export function humanize(key: string): string {
   const spaced = key.replace(/[_.-]+/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').trim();
   return spaced.charAt(0).toUpperCase() + spaced.slice(1);
 }
+
+/** A measure that may be tiny or huge (a loss, an error, R²): four significant digits, exponents at the extremes. */
+export function formatMeasure(n: number): string {
+  if (!Number.isFinite(n)) return '—';
+  if (n !== 0 && (Math.abs(n) < 1e-4 || Math.abs(n) >= 1e9)) return n.toExponential(2);
+  return new Intl.NumberFormat(undefined, { maximumSignificantDigits: 4 }).format(n);
+}

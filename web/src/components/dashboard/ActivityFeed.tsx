@@ -14,6 +14,9 @@ import { Icon } from '../ui/Icon';
 import { Loading } from '../ui/Spinner';
 import { cx } from '../ui/cx';
 import { eventIcon, eventSummary, type NameOf } from './eventPresentation';
+import { LiveIndicator } from './LiveIndicator';
+
+export { LiveIndicator };
 
 const ROW = 52; // px; fixed so the window can be computed without measuring
 const VIEWPORT = 420;
@@ -148,31 +151,6 @@ const FeedRow = memo(function FeedRow({ event, now, top, nameOf }: { event: Real
     </li>
   );
 });
-
-export function LiveIndicator({ status, paused }: { status: string; paused?: boolean }) {
-  const live = status === 'connected';
-  const label = paused ? 'Paused' : live ? 'Live' : status === 'polling' ? 'Polling' : status === 'offline' ? 'Offline' : 'Connecting';
-  return (
-    <span className="inline-flex items-center gap-1.5 text-xs font-medium text-slate-600" data-testid="live-indicator">
-      <span
-        aria-hidden="true"
-        className={cx(
-          'h-2 w-2 rounded-full',
-          paused
-            ? 'bg-slate-400'
-            : live
-              ? 'sy-pulse bg-emerald-500'
-              : status === 'offline'
-                ? 'bg-red-500'
-                : status === 'polling'
-                  ? 'bg-sky-500'
-                  : 'bg-amber-500',
-        )}
-      />
-      {label}
-    </span>
-  );
-}
 
 /** `user:<id>` as the member's name, `plugin:sync` as "sync", `key:<id>` as "API key". */
 export function sourceLabel(source: string, nameOf: NameOf): string {

@@ -21,6 +21,9 @@ function orgNav(org: string): NavItem[] {
   return [
     { to: base, label: 'Dashboard', icon: 'home', end: true },
     { to: `${base}/monitoring`, label: 'Monitoring', icon: 'activity' },
+    { to: `${base}/files`, label: 'Files', icon: 'folder' },
+    { to: `${base}/analytics`, label: 'Analytics', icon: 'chart' },
+    { to: `${base}/ml`, label: 'ML', icon: 'brain' },
     { to: `${base}/plugins`, label: 'Plugins', icon: 'puzzle' },
     { to: `${base}/members`, label: 'Members', icon: 'users' },
     { to: `${base}/settings`, label: 'Settings', icon: 'settings' },
