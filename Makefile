@@ -92,8 +92,9 @@ bench:
 	./$(BIN)/loadgen fanout -orgs 100 -subs 10000 -rate 1000 -publishers 8 -duration 10s
 	@echo "== peak: 1 organization, 1,000 subscribers, publishing as fast as accepted"
 	./$(BIN)/loadgen fanout -orgs 1 -subs 1000 -peak -batch 200 -publishers 2 -duration 10s
-	@echo "== overload: 50 of 1,000 subscribers stop reading"
-	./$(BIN)/loadgen fanout -orgs 1 -subs 1000 -rate 200 -slow 50 -duration 10s
+	@echo "== overload: 50 of 1,000 subscribers stop reading (2 KiB events); then the same load with none stopping"
+	./$(BIN)/loadgen fanout -orgs 1 -subs 1000 -rate 100 -payload 2048 -slow 50 -duration 8s
+	./$(BIN)/loadgen fanout -orgs 1 -subs 1000 -rate 100 -payload 2048 -duration 8s
 	@echo "== plugins: events/s from one plugin process, invoke round trip, cold start to ready"
 	$(GO) test -run '^$$' -bench BenchmarkEmitThroughput -benchtime 3x ./core/pluginhost/
 	$(GO) test -run '^$$' -bench '^BenchmarkInvoke$$' -benchtime 5000x ./core/pluginhost/

@@ -43,6 +43,9 @@ type heldEvent struct {
 func newClient(h *Hub, conn net.Conn, s Session) *Client {
 	c := &Client{hub: h, conn: conn, orgID: s.OrgID, orgSlug: s.OrgSlug, userID: s.UserID, sessionID: s.SessionID, held: true}
 	c.sock = underlying(conn)
+	if tc, ok := c.sock.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(h.cfg.SocketBuffer) // best effort: the queue bound holds either way
+	}
 	c.raw = rawConn(c.sock)
 	c.lastSent.Store(time.Now().UnixNano())
 	return c

@@ -25,6 +25,12 @@ type Config struct {
 	// SendQueue is the byte budget of a connection's unsent frames (1 MiB);
 	// past it the connection is closed with 4008.
 	SendQueue int
+	// SocketBuffer is the kernel send buffer of each socket (256 KiB). The
+	// kernel would otherwise grow it to megabytes for a client that stops
+	// reading, memory the hub cannot see nor bound; kept small, a stalled
+	// client reaches SendQueue and is cut, with at most SocketBuffer +
+	// SendQueue held for it.
+	SocketBuffer int
 	// PingInterval is how often an idle connection is pinged (25 s).
 	PingInterval time.Duration
 	// ReadTimeout closes a connection silent for this long (60 s).
@@ -51,6 +57,9 @@ func (c *Config) defaults() {
 	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = 1 << 20
+	}
+	if c.SocketBuffer <= 0 {
+		c.SocketBuffer = 256 << 10
 	}
 	if c.PingInterval <= 0 {
 		c.PingInterval = 25 * time.Second

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -37,6 +38,7 @@ type fanoutOpts struct {
 	duration time.Duration
 	pubConns int
 	profile  string
+	payload  int
 }
 
 // runFanout connects subs sockets spread over orgs organizations, publishes
@@ -56,6 +58,7 @@ func runFanout(ctx context.Context, args []string) error {
 	fs.IntVar(&o.slow, "slow", 0, "subscribers that stop reading (they should be cut, the others unaffected)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "publishing time")
 	fs.IntVar(&o.pubConns, "publishers", 4, "concurrent publish connections")
+	fs.IntVar(&o.payload, "payload", 0, "bytes of padding in each event's data (a heavier event)")
 	fs.StringVar(&o.profile, "profile", "", "write the server's CPU profile of the publishing window to this file")
 	_ = fs.Parse(args)
 	if o.orgs < 1 || o.subs < o.orgs {
@@ -80,7 +83,7 @@ func runFanout(ctx context.Context, args []string) error {
 		"SWITCHYARD_BODY_LIMIT":           "8388608",
 	}
 	metricsAddr := ""
-	if o.profile != "" {
+	if o.profile != "" || o.slow > 0 {
 		metricsAddr = freeAddr()
 		env["SWITCHYARD_METRICS_ADDR"] = metricsAddr
 	}
@@ -116,7 +119,11 @@ func runFanout(ctx context.Context, args []string) error {
 				dialErr.Store(err)
 				return
 			}
-			w, err := dialWS(srv.addr, "/api/v1/orgs/"+fanoutSlug(org)+"/ws?ticket="+ticket)
+			rcvbuf := 0
+			if i < o.slow {
+				rcvbuf = 4096
+			}
+			w, err := dialWS(srv.addr, "/api/v1/orgs/"+fanoutSlug(org)+"/ws?ticket="+ticket, rcvbuf)
 			if err != nil {
 				dialErr.Store(err)
 				return
@@ -160,15 +167,15 @@ func runFanout(ctx context.Context, args []string) error {
 	hist := newHistogram()
 	var received, dupes, foreign atomic.Int64
 	readers := sync.WaitGroup{}
+	for _, s := range socks[:o.slow] {
+		s.stall() // before its reader starts, which checks it
+	}
 	for _, s := range socks {
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
 			s.read(hist, &received, &dupes, &foreign)
 		}()
-	}
-	for _, s := range socks[:o.slow] {
-		s.stall()
 	}
 
 	// Publish.
@@ -186,6 +193,7 @@ func runFanout(ctx context.Context, args []string) error {
 	} else {
 		profDone <- nil
 	}
+	pad := strings.Repeat("x", o.payload)
 	var pubs sync.WaitGroup
 	var seq atomic.Int64
 	interval := time.Duration(0)
@@ -215,7 +223,7 @@ func runFanout(ctx context.Context, args []string) error {
 					if i > 0 {
 						body.WriteByte(',')
 					}
-					fmt.Fprintf(&body, `{"type":"custom.load","data":{"sent":%d,"org":%d}}`, sent, org)
+					fmt.Fprintf(&body, `{"type":"custom.load","data":{"sent":%d,"org":%d,"pad":"%s"}}`, sent, org, pad)
 				}
 				body.WriteString(`]}`)
 				req.Reset()
@@ -271,10 +279,13 @@ func runFanout(ctx context.Context, args []string) error {
 	}
 	readers.Wait()
 	cut := 0
-	for _, s := range socks {
-		if s.cut.Load() {
-			cut++
+	if o.slow > 0 {
+		// The server's own count of the sockets it cut as too slow.
+		if cut, err = slowCut(metricsAddr); err != nil {
+			return err
 		}
+	}
+	for _, s := range socks {
 		s.w.close()
 	}
 
@@ -298,7 +309,6 @@ type subscriber struct {
 	org     int
 	slow    bool
 	lastSeq int64
-	cut     atomic.Bool
 	stalled chan struct{}
 }
 
@@ -306,13 +316,13 @@ func (s *subscriber) stall() { s.stalled = make(chan struct{}) }
 
 func (s *subscriber) read(h *histogram, received, dupes, foreign *atomic.Int64) {
 	if s.stalled != nil {
-		// A slow consumer reads nothing while events are published; then it
-		// looks at what the server did with it.
+		// A slow consumer reads nothing while events are published; then
+		// it reads what it can for a few seconds (the server counts the
+		// sockets it cut, see slowCut).
 		<-s.stalled
+		_ = s.w.c.SetReadDeadline(time.Now().Add(3 * time.Second))
 		for {
 			if _, err := s.w.next(nil); err != nil {
-				var ec errClosed
-				s.cut.Store(errors.As(err, &ec) && ec.code == 4008 || !errors.As(err, &ec))
 				return
 			}
 		}
@@ -480,4 +490,23 @@ func captureURL(url, path string) error {
 	defer f.Close()
 	_, err = io.Copy(f, resp.Body)
 	return err
+}
+
+// slowCut reads from the server's metrics how many sockets it cut as too
+// slow to keep up.
+func slowCut(addr string) (int, error) {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	const name = `switchyard_ws_dropped_total{reason="slow_consumer"} `
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			return int(f), err
+		}
+	}
+	return 0, sc.Err()
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -23,9 +24,23 @@ type wsConn struct {
 	br *bufio.Reader
 }
 
-// dialWS performs the opening handshake on a fresh TCP connection.
-func dialWS(addr, path string) (*wsConn, error) {
-	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+// dialWS performs the opening handshake on a fresh TCP connection. A
+// positive rcvbuf sets the socket's receive buffer (before it connects, so
+// the window it advertises stays that small): a slow client on a narrow
+// link, whose backlog the server sees soon instead of after megabytes of
+// loopback buffers.
+func dialWS(addr, path string, rcvbuf int) (*wsConn, error) {
+	d := net.Dialer{Timeout: 10 * time.Second}
+	if rcvbuf > 0 {
+		d.Control = func(_, _ string, rc syscall.RawConn) error {
+			var serr error
+			err := rc.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, rcvbuf)
+			})
+			return errors.Join(err, serr)
+		}
+	}
+	c, err := d.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
