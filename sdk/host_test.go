@@ -173,6 +173,33 @@ func TestPublisherLingerAndBackpressure(t *testing.T) {
 	}
 }
 
+// TestPublisherLingerSendsATrickle: events published one at a time, far
+// apart, each go out within Linger, not when a batch fills or at Close.
+func TestPublisherLingerSendsATrickle(t *testing.T) {
+	got := make(chan int, 16)
+	api := &sdktest.HostFuncs{EmitFunc: func(ctx context.Context, events []grpcplugin.Event) (grpcplugin.EmitResult, error) {
+		got <- len(events)
+		return grpcplugin.EmitResult{Accepted: len(events)}, nil
+	}}
+	host := sdk.NewHost(api, sdk.HostOptions{Manifest: manifest()})
+	ctx := testCtx(t)
+	pub := host.NewPublisher(ctx, sdk.PublisherOptions{Linger: 5 * time.Millisecond})
+	defer pub.Close(ctx) //nolint:errcheck // the events were sent already
+	for i := range 3 {
+		if err := pub.Publish(ctx, acme, sdk.Event{Type: "test.event", Data: i}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case n := <-got:
+			if n != 1 {
+				t.Fatalf("batch of %d, want the one event published", n)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("event %d not sent within 2 s with a 5 ms linger", i)
+		}
+	}
+}
+
 func TestPublisherDropsWhenHostFails(t *testing.T) {
 	var calls int
 	var mu sync.Mutex

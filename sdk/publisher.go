@@ -119,10 +119,12 @@ func (p *Publisher) Publish(ctx context.Context, t Tenant, e Event) error {
 	}
 	p.queue = append(p.queue, we)
 	p.enqueued++
-	full := len(p.queue)-p.head >= p.opts.MaxBatch
+	n := len(p.queue) - p.head
 	p.mu.Unlock()
 	p.published.Add(1)
-	if full {
+	// The first event of a batch wakes the sender to start its Linger
+	// timer; a full batch wakes it to send at once.
+	if n == 1 || n >= p.opts.MaxBatch {
 		p.signal()
 	}
 	return nil

@@ -39,6 +39,7 @@ type fanoutOpts struct {
 	pubConns int
 	profile  string
 	payload  int
+	via      string
 }
 
 // runFanout connects subs sockets spread over orgs organizations, publishes
@@ -58,11 +59,18 @@ func runFanout(ctx context.Context, args []string) error {
 	fs.IntVar(&o.slow, "slow", 0, "subscribers that stop reading (they should be cut, the others unaffected)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "publishing time")
 	fs.IntVar(&o.pubConns, "publishers", 4, "concurrent publish connections")
+	fs.StringVar(&o.via, "via", "api", "publish through the publish API (api) or from a plugin process through the host (plugin)")
 	fs.IntVar(&o.payload, "payload", 0, "bytes of padding in each event's data (a heavier event)")
 	fs.StringVar(&o.profile, "profile", "", "write the server's CPU profile of the publishing window to this file")
 	_ = fs.Parse(args)
 	if o.orgs < 1 || o.subs < o.orgs {
 		return errors.New("need at least one subscriber per organization")
+	}
+	if o.via != "api" && o.via != "plugin" {
+		return errors.New("-via is api or plugin")
+	}
+	if o.via == "plugin" && (o.peak || o.rate < o.orgs || o.payload > 0 || o.batch > 1) {
+		return errors.New("-via plugin takes a -rate of at least one event per organization, without -peak, -batch or -payload")
 	}
 
 	dir, err := os.MkdirTemp("", "switchyard-loadgen-")
@@ -81,6 +89,13 @@ func runFanout(ctx context.Context, args []string) error {
 		"SWITCHYARD_QUOTA_SOCKETS":        strconv.Itoa(o.subs + 10),
 		"SWITCHYARD_QUOTA_EVENTS_PER_SEC": "10000000",
 		"SWITCHYARD_BODY_LIMIT":           "8388608",
+	}
+	if o.via == "plugin" {
+		cat, pub, err := loadCatalog(ctx, o.bin, dir)
+		if err != nil {
+			return err
+		}
+		env["SWITCHYARD_CATALOG"], env["SWITCHYARD_TRUSTED_KEYS"] = cat, pub
 	}
 	metricsAddr := ""
 	if o.profile != "" || o.slow > 0 {
@@ -164,6 +179,13 @@ func runFanout(ctx context.Context, args []string) error {
 		return nil
 	}
 
+	var ownerTokens []string
+	if o.via == "plugin" {
+		if ownerTokens, err = installLoadPlugin(ctx, srv.addr, o.orgs); err != nil {
+			return err
+		}
+	}
+
 	hist := newHistogram()
 	var received, dupes, foreign atomic.Int64
 	readers := sync.WaitGroup{}
@@ -200,7 +222,21 @@ func runFanout(ctx context.Context, args []string) error {
 	if !o.peak {
 		interval = time.Duration(float64(time.Second) * float64(o.batch) / float64(o.rate) * float64(o.pubConns))
 	}
+	if o.via == "plugin" {
+		// Each organization's plugin job paces its own share of the rate.
+		pubs.Add(1)
+		go func() {
+			defer pubs.Done()
+			if err := emitViaPlugin(pubCtx, srv.addr, o, ownerTokens, published); err != nil {
+				fmt.Println("plugin:", err)
+				pubFail.Add(1)
+			}
+		}()
+	}
 	for p := range o.pubConns {
+		if o.via == "plugin" {
+			break
+		}
 		pubs.Add(1)
 		go func() {
 			defer pubs.Done()
@@ -289,10 +325,16 @@ func runFanout(ctx context.Context, args []string) error {
 		s.w.close()
 	}
 
-	fmt.Printf("published          %d events in %s (%.0f/s), %d failed calls; publish call p50 %s p99 %s\n",
-		total, pubWindow.Round(time.Millisecond), float64(total)/pubWindow.Seconds(), pubFail.Load(), pubHist.q(0.5), pubHist.q(0.99))
+	if o.via == "plugin" {
+		fmt.Printf("published          %d events in %s (%.0f/s) by the loadgen plugin's jobs, one per organization\n",
+			total, pubWindow.Round(time.Millisecond), float64(total)/pubWindow.Seconds())
+	} else {
+		fmt.Printf("published          %d events in %s (%.0f/s), %d failed calls; publish call p50 %s p99 %s\n",
+			total, pubWindow.Round(time.Millisecond), float64(total)/pubWindow.Seconds(), pubFail.Load(), pubHist.q(0.5), pubHist.q(0.99))
+	}
 	fmt.Printf("delivered          %d of %d expected (%.0f/s over %s)\n", got, expected, float64(got)/drain.Seconds(), drain.Round(time.Millisecond))
-	fmt.Printf("latency            p50 %s   p99 %s   max %s   (publish call start → frame read)\n", hist.q(0.5), hist.q(0.99), hist.max())
+	fmt.Printf("latency            p50 %s   p99 %s   max %s   (%s → frame read)\n", hist.q(0.5), hist.q(0.99), hist.max(),
+		map[string]string{"api": "publish call start", "plugin": "the plugin's Publish"}[o.via])
 	fmt.Printf("lost %d   duplicated %d   delivered to another organization %d   slow sockets cut %d of %d\n",
 		max(expected-got, 0), dupes.Load(), foreign.Load(), cut, o.slow)
 	if got > 0 {
@@ -334,7 +376,7 @@ func (s *subscriber) read(h *histogram, received, dupes, foreign *atomic.Int64) 
 			return
 		}
 		now := time.Now().UnixNano()
-		if !strings.Contains(string(p[:min(len(p), 40)]), `"custom.load"`) {
+		if head := string(p[:min(len(p), 40)]); !strings.Contains(head, `"custom.load"`) && !strings.Contains(head, `"load.tick"`) {
 			continue
 		}
 		sent, ok1 := numberAfter(p, `"sent"`)

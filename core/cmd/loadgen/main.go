@@ -5,8 +5,12 @@
 //	loadgen members   authenticated GET /api/v1/orgs/{org}/members with
 //	                  10,000 organizations × 5 members in the policy store
 //	loadgen fanout    WebSocket subscribers across organizations, events
-//	                  through the publish API: delivery rate, latency,
-//	                  losses, isolation, server memory and CPU
+//	                  through the publish API or (-via plugin) from a
+//	                  plugin process: delivery rate, latency, losses,
+//	                  isolation, server memory and CPU
+//
+// Started by the core as a plugin (the handshake cookie set), loadgen
+// serves its load plugin instead (plugin.go).
 package main
 
 import (
@@ -15,9 +19,19 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+
+	"github.com/switchyard/switchyard/sdk"
+	"github.com/switchyard/switchyard/sdk/grpcplugin"
 )
 
 func main() {
+	if os.Getenv(grpcplugin.MagicCookieKey) != "" {
+		if err := sdk.Serve(&loadPlugin{}); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen plugin:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if len(os.Args) < 2 {
