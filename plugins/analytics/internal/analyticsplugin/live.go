@@ -9,7 +9,6 @@ import (
 // loop refreshes the organization's panels and reads its usage until ctx
 // ends.
 func (p *Plugin) loop(ctx context.Context, ts *tenant) {
-	defer p.wg.Done()
 	ts.mu.Lock()
 	cfg := ts.cfg
 	ts.mu.Unlock()

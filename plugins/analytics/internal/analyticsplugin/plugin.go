@@ -35,7 +35,7 @@ type Plugin struct {
 
 	mu      sync.Mutex
 	tenants map[string]*tenant
-	wg      sync.WaitGroup
+	loops   sdk.Loops // each organization's background loop
 }
 
 var (
@@ -137,7 +137,6 @@ type tenant struct {
 	samples *table.Table // usage samples: the "metrics" source
 	metrics metricsState
 	panels  map[string]uint64 // panel id -> source version last pushed
-	stop    context.CancelFunc
 	kick    chan struct{}
 }
 
@@ -188,55 +187,24 @@ func (p *Plugin) Configure(_ context.Context, t sdk.Tenant, raw json.RawMessage)
 		p.tenants[t.ID] = ts
 	}
 	ts.mu.Lock()
-	if ts.stop != nil {
-		ts.stop()
-	}
 	ts.t, ts.cfg = t, cfg
-	ctx, cancel := context.WithCancel(context.Background())
-	ts.stop = cancel
 	ts.mu.Unlock()
-	p.wg.Add(1)
-	go p.loop(ctx, ts)
+	p.loops.Start(t.ID, func(ctx context.Context) { p.loop(ctx, ts) })
 	return nil
 }
 
 // RemoveTenant implements sdk.TenantRemover.
 func (p *Plugin) RemoveTenant(_ context.Context, t sdk.Tenant) error {
+	p.loops.Stop(t.ID)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if ts := p.tenants[t.ID]; ts != nil {
-		ts.mu.Lock()
-		if ts.stop != nil {
-			ts.stop()
-		}
-		ts.mu.Unlock()
-	}
 	delete(p.tenants, t.ID)
 	return nil
 }
 
 // Shutdown implements sdk.Shutdowner.
 func (p *Plugin) Shutdown(ctx context.Context) error {
-	p.mu.Lock()
-	for _, ts := range p.tenants {
-		ts.mu.Lock()
-		if ts.stop != nil {
-			ts.stop()
-		}
-		ts.mu.Unlock()
-	}
-	p.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		p.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return p.loops.Shutdown(ctx)
 }
 
 func (p *Plugin) tenant(t sdk.Tenant) (*tenant, error) {

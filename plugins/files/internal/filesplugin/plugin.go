@@ -53,8 +53,7 @@ type Plugin struct {
 	mu      sync.Mutex
 	tenants map[string]*tenant
 
-	stop context.CancelFunc
-	wg   sync.WaitGroup
+	loops sdk.Loops // the trash sweeper
 }
 
 var (
@@ -194,10 +193,7 @@ func (p *Plugin) Manifest() sdk.Manifest {
 // sweeper.
 func (p *Plugin) Init(_ context.Context, h *sdk.Host) error {
 	p.host = h
-	ctx, cancel := context.WithCancel(context.Background())
-	p.stop = cancel
-	p.wg.Add(1)
-	go p.sweepLoop(ctx)
+	p.loops.Start("sweeper", p.sweepLoop)
 	return nil
 }
 
@@ -255,20 +251,7 @@ func (p *Plugin) RemoveTenant(ctx context.Context, t sdk.Tenant) error {
 
 // Shutdown implements sdk.Shutdowner.
 func (p *Plugin) Shutdown(ctx context.Context) error {
-	if p.stop != nil {
-		p.stop()
-	}
-	done := make(chan struct{})
-	go func() {
-		p.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return p.loops.Shutdown(ctx)
 }
 
 func (p *Plugin) tenant(t sdk.Tenant) (*tenant, error) {

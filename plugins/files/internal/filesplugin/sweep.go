@@ -22,7 +22,6 @@ func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 const orphanAge = time.Hour
 
 func (p *Plugin) sweepLoop(ctx context.Context) {
-	defer p.wg.Done()
 	tick := time.NewTicker(p.opts.SweepInterval)
 	defer tick.Stop()
 	for {

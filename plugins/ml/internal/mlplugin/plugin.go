@@ -30,7 +30,7 @@ type Plugin struct {
 
 	mu      sync.Mutex
 	tenants map[string]*tenant
-	wg      sync.WaitGroup
+	loops   sdk.Loops // each organization's background loop
 }
 
 var (
@@ -97,7 +97,6 @@ type tenant struct {
 	after    uint64                // the watcher's position in the event stream
 	started  bool                  // after is set
 	regMu    sync.Mutex            // serializes registrations (versions)
-	stop     context.CancelFunc
 }
 
 func schema(s string) json.RawMessage { return json.RawMessage(s) }
@@ -145,56 +144,23 @@ func (p *Plugin) Configure(_ context.Context, t sdk.Tenant, raw json.RawMessage)
 	}
 	ts.mu.Lock()
 	ts.t, ts.cfg = t, cfg
-	start := ts.stop == nil
-	var ctx context.Context
-	if start {
-		ctx, ts.stop = context.WithCancel(context.Background())
-	}
 	ts.mu.Unlock()
-	if start {
-		p.wg.Add(1)
-		go p.watch(ctx, ts)
-	}
+	p.loops.EnsureStarted(t.ID, func(ctx context.Context) { p.watch(ctx, ts) })
 	return nil
 }
 
 // RemoveTenant implements sdk.TenantRemover.
 func (p *Plugin) RemoveTenant(_ context.Context, t sdk.Tenant) error {
+	p.loops.Stop(t.ID)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if ts := p.tenants[t.ID]; ts != nil {
-		ts.mu.Lock()
-		if ts.stop != nil {
-			ts.stop()
-		}
-		ts.mu.Unlock()
-	}
 	delete(p.tenants, t.ID)
 	return nil
 }
 
 // Shutdown implements sdk.Shutdowner.
 func (p *Plugin) Shutdown(ctx context.Context) error {
-	p.mu.Lock()
-	for _, ts := range p.tenants {
-		ts.mu.Lock()
-		if ts.stop != nil {
-			ts.stop()
-		}
-		ts.mu.Unlock()
-	}
-	p.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		p.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return p.loops.Shutdown(ctx)
 }
 
 func (p *Plugin) tenant(t sdk.Tenant) (*tenant, error) {

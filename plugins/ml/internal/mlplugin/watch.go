@@ -85,7 +85,6 @@ func (p *Plugin) loadLive(ctx context.Context, ts *tenant) error {
 // watch follows the organization's event stream for the live metrics of
 // its anomaly models until ctx ends.
 func (p *Plugin) watch(ctx context.Context, ts *tenant) {
-	defer p.wg.Done()
 	tick := time.NewTicker(p.opts.WatchInterval)
 	defer tick.Stop()
 	for {

@@ -45,14 +45,13 @@ type Plugin struct {
 
 	mu      sync.Mutex
 	tenants map[string]*tenant
-	wg      sync.WaitGroup
+	loops   sdk.Loops // each organization's schedules
 }
 
 type tenant struct {
 	t       sdk.Tenant
 	cfg     Config
-	stop    context.CancelFunc // the schedules
-	running map[string]string  // source -> task id
+	running map[string]string // source -> task id
 }
 
 var (
@@ -124,29 +123,26 @@ func (p *Plugin) Configure(_ context.Context, t sdk.Tenant, raw json.RawMessage)
 		ts = &tenant{running: map[string]string{}}
 		p.tenants[t.ID] = ts
 	}
-	if ts.stop != nil {
-		ts.stop()
-		ts.stop = nil
-	}
 	ts.t, ts.cfg = t, cfg
-	if len(intervals) > 0 {
-		ctx, cancel := context.WithCancel(context.Background())
-		ts.stop = cancel
-		for name, every := range intervals {
-			p.wg.Add(1)
-			go p.schedule(ctx, t, name, every)
-		}
+	if len(intervals) == 0 {
+		p.loops.Stop(t.ID)
+		return nil
 	}
+	p.loops.Start(t.ID, func(ctx context.Context) {
+		var wg sync.WaitGroup
+		for name, every := range intervals {
+			wg.Go(func() { p.schedule(ctx, t, name, every) })
+		}
+		wg.Wait()
+	})
 	return nil
 }
 
 // RemoveTenant implements sdk.TenantRemover.
 func (p *Plugin) RemoveTenant(_ context.Context, t sdk.Tenant) error {
+	p.loops.Stop(t.ID)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if ts := p.tenants[t.ID]; ts != nil && ts.stop != nil {
-		ts.stop()
-	}
 	delete(p.tenants, t.ID)
 	return nil
 }
@@ -154,24 +150,7 @@ func (p *Plugin) RemoveTenant(_ context.Context, t sdk.Tenant) error {
 // Shutdown implements sdk.Shutdowner: schedules stop (jobs were stopped by
 // the sdk before).
 func (p *Plugin) Shutdown(ctx context.Context) error {
-	p.mu.Lock()
-	for _, ts := range p.tenants {
-		if ts.stop != nil {
-			ts.stop()
-		}
-	}
-	p.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		p.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return p.loops.Shutdown(ctx)
 }
 
 // Invoke implements sdk.Plugin: the "sources" action.
@@ -228,7 +207,6 @@ func (p *Plugin) RunJob(ctx context.Context, job sdk.Job, progress sdk.Progress)
 
 // schedule syncs a source every interval until ctx ends.
 func (p *Plugin) schedule(ctx context.Context, t sdk.Tenant, name string, every time.Duration) {
-	defer p.wg.Done()
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
