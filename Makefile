@@ -115,6 +115,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./sdk/outbound/
 	$(GO) test -run '^$$' -fuzz FuzzClean -fuzztime 30s ./plugins/files/internal/names/
 	$(GO) test -run '^$$' -fuzz FuzzInbound -fuzztime 30s ./core/hub/
+	$(GO) test -run '^$$' -fuzz FuzzParseFrame -fuzztime 30s ./core/cmd/loadgen/
 
 clean:
 	rm -rf $(BIN)

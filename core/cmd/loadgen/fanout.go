@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +40,7 @@ type fanoutOpts struct {
 	duration time.Duration
 	pubConns int
 	profile  string
+	selfProf string
 	payload  int
 	via      string
 }
@@ -62,6 +65,7 @@ func runFanout(ctx context.Context, args []string) error {
 	fs.StringVar(&o.via, "via", "api", "publish through the publish API (api) or from a plugin process through the host (plugin)")
 	fs.IntVar(&o.payload, "payload", 0, "bytes of padding in each event's data (a heavier event)")
 	fs.StringVar(&o.profile, "profile", "", "write the server's CPU profile of the publishing window to this file")
+	fs.StringVar(&o.selfProf, "loadgen-profile", "", "write the load generator's own CPU profile of the publishing window to this file")
 	_ = fs.Parse(args)
 	if o.orgs < 1 || o.subs < o.orgs {
 		return errors.New("need at least one subscriber per organization")
@@ -186,18 +190,21 @@ func runFanout(ctx context.Context, args []string) error {
 		}
 	}
 
-	hist := newHistogram()
-	var received, dupes, foreign atomic.Int64
+	t := &tally{hist: newHistogram()}
+	// Slow subscribers read on goroutines of their own, so that they can
+	// stall; the others are read by the poller.
 	readers := sync.WaitGroup{}
 	for _, s := range socks[:o.slow] {
 		s.stall() // before its reader starts, which checks it
-	}
-	for _, s := range socks {
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
-			s.read(hist, &received, &dupes, &foreign)
+			s.read(t)
 		}()
+	}
+	poll, err := newPollReader(socks[o.slow:], t)
+	if err != nil {
+		return fmt.Errorf("reading the sockets: %w", err)
 	}
 
 	// Publish.
@@ -215,7 +222,21 @@ func runFanout(ctx context.Context, args []string) error {
 	} else {
 		profDone <- nil
 	}
+	if o.selfProf != "" {
+		stopSelf, err := profileSelf(o.selfProf)
+		if err != nil {
+			return err
+		}
+		defer stopSelf()
+	}
 	pad := strings.Repeat("x", o.payload)
+	// owed counts the deliveries due for what was published so far.
+	var owed atomic.Int64
+	perOrg := make([]int, o.orgs)
+	for _, s := range socks[o.slow:] {
+		perOrg[s.org]++
+	}
+	window := int64(2 * o.batch * o.pubConns * (o.subs - o.slow))
 	var pubs sync.WaitGroup
 	var seq atomic.Int64
 	interval := time.Duration(0)
@@ -250,6 +271,13 @@ func runFanout(ctx context.Context, args []string) error {
 					time.Sleep(time.Until(next))
 					next = next.Add(interval)
 				}
+				// At peak, publishing waits while the readers are more
+				// than two rounds of batches behind: the rate measured is
+				// what the sockets take, not what a queue absorbs until
+				// the server cuts its readers as too slow.
+				for o.peak && owed.Load()-t.received.Load() > window && pubCtx.Err() == nil {
+					time.Sleep(200 * time.Microsecond)
+				}
 				n := seq.Add(1)
 				org := int(n) % o.orgs
 				sent := time.Now().UnixNano()
@@ -276,6 +304,7 @@ func runFanout(ctx context.Context, args []string) error {
 					continue
 				}
 				published[org].Add(int64(o.batch))
+				owed.Add(int64(o.batch * perOrg[org]))
 			}
 		}()
 	}
@@ -294,7 +323,7 @@ func runFanout(ctx context.Context, args []string) error {
 		}
 	}
 	deadline := time.Now().Add(15 * time.Second)
-	for received.Load() < expected && time.Now().Before(deadline) {
+	for t.received.Load() < expected && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	drain := time.Since(pubStart)
@@ -307,12 +336,8 @@ func runFanout(ctx context.Context, args []string) error {
 	for i := range published {
 		total += published[i].Load()
 	}
-	got := received.Load()
-	for _, s := range socks {
-		if !s.slow {
-			s.w.close()
-		}
-	}
+	got := t.received.Load()
+	poll.close()
 	readers.Wait()
 	cut := 0
 	if o.slow > 0 {
@@ -333,14 +358,14 @@ func runFanout(ctx context.Context, args []string) error {
 			total, pubWindow.Round(time.Millisecond), float64(total)/pubWindow.Seconds(), pubFail.Load(), pubHist.q(0.5), pubHist.q(0.99))
 	}
 	fmt.Printf("delivered          %d of %d expected (%.0f/s over %s)\n", got, expected, float64(got)/drain.Seconds(), drain.Round(time.Millisecond))
-	fmt.Printf("latency            p50 %s   p99 %s   max %s   (%s → frame read)\n", hist.q(0.5), hist.q(0.99), hist.max(),
+	fmt.Printf("latency            p50 %s   p99 %s   max %s   (%s → frame read)\n", t.hist.q(0.5), t.hist.q(0.99), t.hist.max(),
 		map[string]string{"api": "publish call start", "plugin": "the plugin's Publish"}[o.via])
 	fmt.Printf("lost %d   duplicated %d   delivered to another organization %d   slow sockets cut %d of %d\n",
-		max(expected-got, 0), dupes.Load(), foreign.Load(), cut, o.slow)
+		max(expected-got, 0), t.dupes.Load(), t.foreign.Load(), cut, o.slow)
 	if got > 0 {
 		fmt.Printf("server CPU         %.2f µs per delivered event (%.1f s CPU; the load generator used %.1f s)\n", cpu/float64(got)*1e6, cpu, self)
 	}
-	if foreign.Load() > 0 || dupes.Load() > 0 || got < expected {
+	if t.foreign.Load() > 0 || t.dupes.Load() > 0 || got < expected {
 		return errors.New("deliveries incomplete or wrong")
 	}
 	return nil
@@ -356,7 +381,7 @@ type subscriber struct {
 
 func (s *subscriber) stall() { s.stalled = make(chan struct{}) }
 
-func (s *subscriber) read(h *histogram, received, dupes, foreign *atomic.Int64) {
+func (s *subscriber) read(t *tally) {
 	if s.stalled != nil {
 		// A slow consumer reads nothing while events are published; then
 		// it reads what it can for a few seconds (the server counts the
@@ -375,26 +400,37 @@ func (s *subscriber) read(h *histogram, received, dupes, foreign *atomic.Int64) 
 		if err != nil {
 			return
 		}
-		now := time.Now().UnixNano()
-		if head := string(p[:min(len(p), 40)]); !strings.Contains(head, `"custom.load"`) && !strings.Contains(head, `"load.tick"`) {
-			continue
-		}
-		sent, ok1 := numberAfter(p, `"sent"`)
-		org, ok2 := numberAfter(p, `"org"`)
-		seq, ok3 := numberAfter(p, `"seq"`)
-		if !ok1 || !ok2 || !ok3 {
-			continue
-		}
-		if int(org) != s.org {
-			foreign.Add(1)
-		}
-		if seq <= s.lastSeq {
-			dupes.Add(1)
-		}
-		s.lastSeq = seq
-		received.Add(1)
-		h.add(time.Duration(now - sent))
+		s.handle(p, time.Now().UnixNano(), t)
 	}
+}
+
+// tally is what the subscribers read, counted across them.
+type tally struct {
+	hist                     *histogram
+	received, dupes, foreign atomic.Int64
+}
+
+// handle counts one text frame read at now: a load event's latency, and
+// whether it was for another organization or came twice.
+func (s *subscriber) handle(p []byte, now int64, t *tally) {
+	if head := p[:min(len(p), 40)]; !bytes.Contains(head, []byte(`"custom.load"`)) && !bytes.Contains(head, []byte(`"load.tick"`)) {
+		return
+	}
+	sent, ok1 := numberAfter(p, `"sent"`)
+	org, ok2 := numberAfter(p, `"org"`)
+	seq, ok3 := numberAfter(p, `"seq"`)
+	if !ok1 || !ok2 || !ok3 {
+		return
+	}
+	if int(org) != s.org {
+		t.foreign.Add(1)
+	}
+	if seq <= s.lastSeq {
+		t.dupes.Add(1)
+	}
+	s.lastSeq = seq
+	t.received.Add(1)
+	t.hist.add(time.Duration(now - sent))
 }
 
 func ownerID(o int) string     { return fmt.Sprintf("00000000-0000-7000-8000-%012d", o) }
@@ -503,6 +539,20 @@ func (h *histogram) q(p float64) time.Duration {
 }
 
 func (h *histogram) max() time.Duration { return time.Duration(h.top.Load()).Round(time.Microsecond) }
+
+// profileSelf starts the load generator's CPU profile; the returned func
+// stops it and closes the file.
+func profileSelf(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
 
 func freeAddr() string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -127,6 +127,13 @@ func (w *wsConn) send(op byte, payload []byte) error {
 	if len(payload) > 125 {
 		return errors.New("loadgen sends small frames only")
 	}
+	_, err := w.c.Write(clientFrame(op, payload))
+	return err
+}
+
+// clientFrame encodes a masked client frame of at most 125 bytes.
+func clientFrame(op byte, payload []byte) []byte {
+	payload = payload[:min(len(payload), 125)]
 	f := make([]byte, 0, 6+len(payload))
 	f = append(f, 0x80|op, 0x80|byte(len(payload)))
 	var mask [4]byte
@@ -135,8 +142,35 @@ func (w *wsConn) send(op byte, payload []byte) error {
 	for i, b := range payload {
 		f = append(f, b^mask[i%4])
 	}
-	_, err := w.c.Write(f)
-	return err
+	return f
+}
+
+// parseFrame decodes the server frame at the start of b (unmasked, final
+// fragments, as the hub sends them): its opcode, payload and length; n is
+// 0 while the frame is incomplete.
+func parseFrame(b []byte) (op byte, payload []byte, n int) {
+	if len(b) < 2 {
+		return 0, nil, 0
+	}
+	op = b[0] & 0x0f
+	size, head := uint64(b[1]&0x7f), 2
+	switch size {
+	case 126:
+		if len(b) < 4 {
+			return 0, nil, 0
+		}
+		size, head = uint64(binary.BigEndian.Uint16(b[2:])), 4
+	case 127:
+		if len(b) < 10 {
+			return 0, nil, 0
+		}
+		size, head = binary.BigEndian.Uint64(b[2:]), 10
+	}
+	if uint64(len(b)-head) < size {
+		return 0, nil, 0
+	}
+	end := head + int(size)
+	return op, b[head:end], end
 }
 
 func (w *wsConn) close() { _ = w.c.Close() }
