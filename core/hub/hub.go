@@ -153,6 +153,9 @@ func New(cfg Config, d Deps) *Hub {
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics(nil)
 	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
 	h := &Hub{cfg: cfg, d: d, stop: make(chan struct{}), flush: make(chan *Client, 1<<16), flushed: make(chan struct{})}
 	for i := range h.shards {
 		h.shards[i].rooms = map[string]*room{}
