@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -229,6 +231,55 @@ func TestPublisherDropsWhenHostFails(t *testing.T) {
 	defer mu.Unlock()
 	if calls != 3 || dropped != 3 || pub.Stats().Dropped != 3 {
 		t.Fatalf("calls %d (1 + 2 retries), dropped %d, stats %+v", calls, dropped, pub.Stats())
+	}
+}
+
+// The core stored some events of a batch and answered the others
+// unavailable: the Publisher sends those again, alone and in order, and
+// every event is stored exactly once.
+func TestPublisherResendsOnlyUnavailableEvents(t *testing.T) {
+	var mu sync.Mutex
+	var stored []string
+	var calls [][]string
+	api := &sdktest.HostFuncs{EmitFunc: func(_ context.Context, evs []grpcplugin.Event) (grpcplugin.EmitResult, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		var sent []string
+		var res grpcplugin.EmitResult
+		for i, e := range evs {
+			sent = append(sent, string(e.Data))
+			if len(calls) == 0 && i%2 == 1 { // the first call: every other event's journal is down
+				res.Rejected = append(res.Rejected, grpcplugin.Rejection{Index: i, Code: grpcplugin.CodeUnavailable, Reason: "journal unavailable"})
+				continue
+			}
+			stored = append(stored, string(e.Data))
+			res.Accepted++
+		}
+		calls = append(calls, sent)
+		return res, nil
+	}}
+	host := sdk.NewHost(api, sdk.HostOptions{Manifest: manifest()})
+	ctx := testCtx(t)
+	pub := host.NewPublisher(ctx, sdk.PublisherOptions{Linger: time.Hour})
+	for i := range 6 {
+		if err := pub.Publish(ctx, acme, sdk.Event{Type: "test.event", Data: json.RawMessage(strconv.Itoa(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pub.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) != 2 || !slices.Equal(calls[1], []string{"1", "3", "5"}) {
+		t.Fatalf("calls %v, want the batch and then the unavailable events alone", calls)
+	}
+	slices.Sort(stored)
+	if !slices.Equal(stored, []string{"0", "1", "2", "3", "4", "5"}) {
+		t.Fatalf("stored %v, want each event once", stored)
+	}
+	if st := pub.Stats(); st.Accepted != 6 || st.Rejected != 0 || st.Dropped != 0 {
+		t.Fatalf("stats %+v", st)
 	}
 }
 

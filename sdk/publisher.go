@@ -22,7 +22,10 @@ type PublisherOptions struct {
 	// Default 10000.
 	Buffer int
 	// Retries is how often a batch that failed with ErrUnavailable is sent
-	// again (events carry ids, so the core drops duplicates); default 3.
+	// again, and the events of a batch the core answered unavailable one
+	// by one (it stored the others); default 3. The core stores nothing of
+	// a batch it fails as a whole, so a retry sends no event twice, short
+	// of an answer lost with the connection.
 	Retries int
 	// OnRejected, if set, is called from the Publisher's goroutine for each
 	// event the core refused.
@@ -285,15 +288,25 @@ func (p *Publisher) takeBatch(dst []grpcplugin.Event) []grpcplugin.Event {
 }
 
 func (p *Publisher) send(ctx context.Context, batch []grpcplugin.Event) {
-	var (
-		res EmitResult
-		err error
-	)
 	backoff := 50 * time.Millisecond
 	for attempt := 0; ; attempt++ {
-		res, err = p.host.api.Emit(ctx, batch)
-		if err == nil || !errors.Is(err, ErrUnavailable) || attempt >= p.opts.Retries || ctx.Err() != nil {
-			break
+		res, err := p.host.api.Emit(ctx, batch)
+		last := attempt >= p.opts.Retries || ctx.Err() != nil
+		switch {
+		case err != nil && errors.Is(err, ErrUnavailable) && !last:
+			// The core stored nothing of the batch: all of it again.
+		case err != nil:
+			p.dropped.Add(uint64(len(batch)))
+			if p.opts.OnError != nil {
+				p.opts.OnError(err, len(batch))
+			}
+			p.settle(len(batch))
+			return
+		default:
+			batch = p.settleResult(batch, res, !last)
+			if len(batch) == 0 {
+				return
+			}
 		}
 		select {
 		case <-time.After(backoff):
@@ -301,23 +314,40 @@ func (p *Publisher) send(ctx context.Context, batch []grpcplugin.Event) {
 		}
 		backoff *= 2
 	}
-	if err != nil {
-		p.dropped.Add(uint64(len(batch)))
-		if p.opts.OnError != nil {
-			p.opts.OnError(err, len(batch))
+}
+
+// settleResult counts what the core took and refused of batch and returns
+// the events to send again: those it could not store yet (unavailable),
+// when retry allows, in their order.
+func (p *Publisher) settleResult(batch []grpcplugin.Event, res EmitResult, retry bool) []grpcplugin.Event {
+	p.accepted.Add(uint64(max(res.Accepted, 0)))
+	again := make([]bool, len(batch))
+	n := 0
+	for _, r := range res.Rejected {
+		if r.Index < 0 || r.Index >= len(batch) || again[r.Index] {
+			continue
 		}
-	} else {
-		p.accepted.Add(uint64(max(res.Accepted, 0)))
-		p.rejected.Add(uint64(len(res.Rejected)))
+		if retry && r.Code == grpcplugin.CodeUnavailable {
+			again[r.Index] = true
+			n++
+			continue
+		}
+		p.rejected.Add(1)
 		if p.opts.OnRejected != nil {
-			for _, r := range res.Rejected {
-				if r.Index >= 0 && r.Index < len(batch) {
-					p.opts.OnRejected(batch[r.Index].Tenant, batch[r.Index].Type, r)
-				}
-			}
+			p.opts.OnRejected(batch[r.Index].Tenant, batch[r.Index].Type, r)
 		}
 	}
-	p.settle(len(batch))
+	p.settle(len(batch) - n)
+	if n == 0 {
+		return nil
+	}
+	rest := make([]grpcplugin.Event, 0, n)
+	for i, e := range batch {
+		if again[i] {
+			rest = append(rest, e)
+		}
+	}
+	return rest
 }
 
 func (p *Publisher) settle(n int) {

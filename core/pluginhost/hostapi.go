@@ -124,6 +124,10 @@ func (h *hostAPI) Emit(ctx context.Context, evs []grpcplugin.Event) (grpcplugin.
 		}
 	}
 	wg.Wait()
+	stored := false
+	for _, c := range chunks {
+		stored = stored || c.err == nil
+	}
 	for _, c := range chunks {
 		if c.err == nil {
 			res.Accepted += c.n
@@ -137,9 +141,15 @@ func (h *hostAPI) Emit(ctx context.Context, evs []grpcplugin.Event) (grpcplugin.
 		case errors.Is(c.err, events.ErrInvalid):
 			code = grpcplugin.CodeInvalidInput
 			m.d.Events.Dropped("plugin_"+reason, c.n)
-		default:
-			// The journal failed: the plugin may retry the batch.
+		case !stored:
+			// The journal failed and nothing of the batch was stored: the
+			// plugin may send it all again.
 			return res, fmt.Errorf("%w: publishing events: %v", grpcplugin.ErrUnavailable, c.err)
+		default:
+			// Other organizations' events were stored: failing the call
+			// would have the plugin send them twice. These events come
+			// back as unavailable, for the plugin to send again alone.
+			code, reason = grpcplugin.CodeUnavailable, dropUnavailable
 		}
 		for _, i := range c.index {
 			res.Rejected = append(res.Rejected, grpcplugin.Rejection{Index: i, Code: code, Reason: c.err.Error()})

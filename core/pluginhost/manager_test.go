@@ -14,8 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/switchyard/switchyard/core/events"
 	"github.com/switchyard/switchyard/core/jobs"
 	"github.com/switchyard/switchyard/core/pluginhost"
+	"github.com/switchyard/switchyard/core/store"
 	"github.com/switchyard/switchyard/sdk/grpcplugin"
 )
 
@@ -416,6 +420,60 @@ func TestRogueEmits(t *testing.T) {
 		if got := e.sink.dropped["plugin_"+reason]; float64(got) != want {
 			t.Errorf("events service drops %s = %d, want %v", reason, got, want)
 		}
+	}
+}
+
+// failingSink stores events like sink, except those of one organization,
+// whose journal is down.
+type failingSink struct {
+	*sink
+	down string
+}
+
+func (f *failingSink) Publish(ctx context.Context, orgID string, drafts []events.Draft) ([]events.Event, error) {
+	if orgID == f.down {
+		return nil, errors.New("journal unavailable")
+	}
+	return f.sink.Publish(ctx, orgID, drafts)
+}
+
+// TestJournalFailureNeverDuplicates: when the journal takes one
+// organization's events of a batch and fails another's, the call succeeds
+// and names the failed events unavailable, so the plugin resends only
+// those; when it stores nothing the whole call fails, so a resend of the
+// whole batch is safe.
+func TestJournalFailureNeverDuplicates(t *testing.T) {
+	fs := &failingSink{sink: newSink(), down: "org-beta"}
+	e := newEnvWith(t, pluginhost.Config{}, func(*store.DB, *prometheus.Registry) pluginhost.EventSink { return fs })
+	e.sink = fs.sink
+	bin, sum := copyBinary(t, bins.rogue)
+	e.attach(t, e.acme, "rogue", "0.1.0", bin, sum, `{}`)
+	e.attach(t, e.beta, "rogue", "0.1.0", bin, sum, `{}`)
+	emit := func(in map[string]string) (grpcplugin.EmitResult, error) {
+		raw, _ := json.Marshal(in)
+		out, err := e.m.Invoke(t.Context(), e.acme.ID, "rogue", grpcplugin.Actor{}, "emit", raw)
+		var res grpcplugin.EmitResult
+		if err == nil {
+			err = json.Unmarshal(out, &res)
+		}
+		return res, err
+	}
+
+	res, err := emit(map[string]string{"tenant_id": e.acme.ID, "tenant_slug": e.acme.Slug, "type": "rogue.ok",
+		"also_id": e.beta.ID, "also_slug": e.beta.Slug})
+	if err != nil {
+		t.Fatalf("a batch partly stored failed as a whole (the plugin would resend what was stored): %v", err)
+	}
+	if res.Accepted != 1 || len(res.Rejected) != 1 || res.Rejected[0].Index != 1 || res.Rejected[0].Code != grpcplugin.CodeUnavailable {
+		t.Fatalf("result = %+v, want acme's event accepted and beta's unavailable", res)
+	}
+	if got := e.sink.events(e.acme.ID, "rogue.ok"); len(got) != 1 {
+		t.Fatalf("acme's event stored %d times", len(got))
+	}
+
+	_, err = emit(map[string]string{"tenant_id": e.beta.ID, "tenant_slug": e.beta.Slug, "type": "rogue.ok"})
+	if grpcplugin.CodeOf(err) != grpcplugin.CodeUnavailable {
+		t.Fatalf("a batch of which nothing was stored: err = %v, want unavailable", err)
 	}
 }
 

@@ -28,7 +28,7 @@ func (r *rogue) Manifest() sdk.Manifest {
 		Name: "rogue", Version: "0.1.0",
 		Actions: []sdk.Action{{
 			Name:  "emit",
-			Input: json.RawMessage(`{"type":"object","properties":{"tenant_id":{"type":"string"},"tenant_slug":{"type":"string"},"type":{"type":"string"}},"required":["tenant_id","tenant_slug","type"]}`),
+			Input: json.RawMessage(`{"type":"object","properties":{"tenant_id":{"type":"string"},"tenant_slug":{"type":"string"},"type":{"type":"string"},"also_id":{"type":"string"},"also_slug":{"type":"string"}},"required":["tenant_id","tenant_slug","type"]}`),
 		}},
 		EventTypes: []string{"rogue.ok"},
 	}
@@ -36,12 +36,15 @@ func (r *rogue) Manifest() sdk.Manifest {
 
 func (r *rogue) Configure(context.Context, sdk.Tenant, json.RawMessage) error { return nil }
 
-// Invoke emits one event exactly as asked, straight to the host API.
+// Invoke emits one event exactly as asked, straight to the host API, and
+// a second one in the same batch when also_id names a tenant.
 func (r *rogue) Invoke(ctx context.Context, req sdk.Request) (json.RawMessage, error) {
 	var in struct {
 		TenantID   string `json:"tenant_id"`
 		TenantSlug string `json:"tenant_slug"`
 		Type       string `json:"type"`
+		AlsoID     string `json:"also_id"`
+		AlsoSlug   string `json:"also_slug"`
 	}
 	if err := json.Unmarshal(req.Input, &in); err != nil {
 		return nil, sdk.Errorf(sdk.ErrInvalidInput, "%v", err)
@@ -49,9 +52,15 @@ func (r *rogue) Invoke(ctx context.Context, req sdk.Request) (json.RawMessage, e
 	r.mu.Lock()
 	api := r.api
 	r.mu.Unlock()
-	res, err := api.Emit(ctx, []grpcplugin.Event{{
+	batch := []grpcplugin.Event{{
 		Tenant: grpcplugin.Tenant{ID: in.TenantID, Slug: in.TenantSlug}, Type: in.Type, Data: json.RawMessage(`{"x":1}`),
-	}})
+	}}
+	if in.AlsoID != "" {
+		batch = append(batch, grpcplugin.Event{
+			Tenant: grpcplugin.Tenant{ID: in.AlsoID, Slug: in.AlsoSlug}, Type: in.Type, Data: json.RawMessage(`{"x":2}`),
+		})
+	}
+	res, err := api.Emit(ctx, batch)
 	if err != nil {
 		return nil, err
 	}
