@@ -214,7 +214,7 @@ func runFanout(ctx context.Context, args []string) error {
 	var pubFail atomic.Int64
 	pubCtx, stopPub := context.WithTimeout(ctx, o.duration)
 	defer stopPub()
-	cpu0, self0 := srv.cpuSeconds(), selfCPU()
+	cpu0, self0, timeouts0 := srv.cpuSeconds(), selfCPU(), tcpTimeouts()
 	pubStart := time.Now()
 	profDone := make(chan error, 1)
 	if o.profile != "" {
@@ -331,7 +331,7 @@ func runFanout(ctx context.Context, args []string) error {
 		close(s.stalled)
 	}
 	time.Sleep(500 * time.Millisecond)
-	cpu, self := srv.cpuSeconds()-cpu0, selfCPU()-self0
+	cpu, self, timeouts := srv.cpuSeconds()-cpu0, selfCPU()-self0, tcpTimeouts()-timeouts0
 	var total int64
 	for i := range published {
 		total += published[i].Load()
@@ -364,6 +364,9 @@ func runFanout(ctx context.Context, args []string) error {
 		max(expected-got, 0), t.dupes.Load(), t.foreign.Load(), cut, o.slow)
 	if got > 0 {
 		fmt.Printf("server CPU         %.2f µs per delivered event (%.1f s CPU; the load generator used %.1f s)\n", cpu/float64(got)*1e6, cpu, self)
+	}
+	if timeouts > 0 {
+		fmt.Printf("kernel             %d TCP retransmission timeouts on this machine meanwhile (each stalls a socket for 200 ms or more)\n", timeouts)
 	}
 	if t.foreign.Load() > 0 || t.dupes.Load() > 0 || got < expected {
 		return errors.New("deliveries incomplete or wrong")

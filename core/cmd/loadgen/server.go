@@ -141,3 +141,31 @@ func selfCPU() float64 {
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
+
+// tcpTimeouts reads the machine's count of TCP retransmission timeouts
+// (TcpExt TCPTimeouts): each stalls one socket for at least 200 ms, so a
+// few explain a run's maximum latency.
+func tcpTimeouts() int64 {
+	raw, err := os.ReadFile("/proc/net/netstat")
+	if err != nil {
+		return 0
+	}
+	var head []string
+	for _, line := range strings.Split(string(raw), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "TcpExt:" {
+			continue
+		}
+		if head == nil {
+			head = f
+			continue
+		}
+		for i, name := range head {
+			if name == "TCPTimeouts" && i < len(f) {
+				n, _ := strconv.ParseInt(f[i], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}
