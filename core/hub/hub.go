@@ -166,11 +166,11 @@ func New(cfg Config, d Deps) *Hub {
 	// One flusher per P: a fan-out to thousands of sockets is written on
 	// every core at once. The flushers yield every few sockets, so the
 	// requests that publish and the journal still get their turn. On 2
-	// cores this cut the p99 of 100 orgs × 100 subscribers at 1,000
-	// events/s from ~120 ms to 60–110 ms and of 1,000 subscribers at 100
-	// events/s from 12–16 ms to 9–10 ms, for a publish call ~1–3 ms
-	// slower and a peak ~10% lower than with one flusher fewer (see
-	// README, Performance).
+	// cores, against one flusher fewer, this took 100 orgs × 100
+	// subscribers at 1,000 events/s from p50 50–65 ms / p99 114–206 ms to
+	// p50 10–18 ms / p99 46–121 ms, and 10,000 subscribers at 10 events/s
+	// from p99 110–156 ms to 88–112 ms, for a publish call 1–3 ms slower
+	// and a peak ~10% lower (see README, Performance).
 	for range runtime.GOMAXPROCS(0) {
 		go h.flusher()
 	}
