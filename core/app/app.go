@@ -253,6 +253,7 @@ func (a *App) Close() error {
 	}
 	a.background()
 	<-a.bgDone
+	a.Auth.Wait()
 	err := errors.Join(a.Journal.Close(), a.Bus.Close())
 	if a.nc != nil {
 		a.nc.Close()

@@ -48,6 +48,10 @@ type Service struct {
 	ticketKey    []byte
 	observers    []func(Revocation)
 	keyObservers []func(KeyChange)
+
+	pendingUse map[string]time.Time // API key ID -> last use not yet written
+	recording  bool                 // a goroutine writes pendingUse
+	records    sync.WaitGroup
 }
 
 // KeyChange reports an organization API key created or revoked, after the
@@ -125,7 +129,7 @@ func NewService(db *gorm.DB, cfg Config, grants KeyGrants) (*Service, error) {
 	mac := hmac.New(sha256.New, cfg.Secret)
 	mac.Write([]byte("switchyard websocket tickets"))
 	return &Service{db: db, cfg: cfg, tokens: tok, hasher: h, grants: grants, revoked: map[string]time.Time{},
-		usedTickets: map[string]int64{}, keyCache: map[string]cachedKey{}, ticketKey: mac.Sum(nil)}, nil
+		usedTickets: map[string]int64{}, keyCache: map[string]cachedKey{}, ticketKey: mac.Sum(nil), pendingUse: map[string]time.Time{}}, nil
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
