@@ -88,8 +88,9 @@ bench:
 	./$(BIN)/loadgen fanout -orgs 1 -subs 1000 -rate 100 -duration 10s
 	@echo "== 1 organization, 10,000 subscribers, 10 events/s"
 	./$(BIN)/loadgen fanout -orgs 1 -subs 10000 -rate 10 -publishers 1 -duration 10s
-	@echo "== 100 organizations x 100 subscribers, 1,000 events/s"
-	./$(BIN)/loadgen fanout -orgs 100 -subs 10000 -rate 1000 -publishers 8 -duration 10s
+	@echo "== 100 organizations x 100 subscribers, 1,000 events/s; then 600 events/s"
+	./$(BIN)/loadgen fanout -orgs 100 -subs 10000 -rate 1000 -publishers 16 -duration 10s
+	./$(BIN)/loadgen fanout -orgs 100 -subs 10000 -rate 600 -publishers 16 -duration 10s
 	@echo "== 1 organization, 1,000 subscribers, 100 events/s emitted by a plugin process through the host"
 	./$(BIN)/loadgen fanout -via plugin -orgs 1 -subs 1000 -rate 100 -duration 10s
 	@echo "== peak: 1 organization, 1,000 subscribers, publishing as fast as accepted"
