@@ -65,13 +65,20 @@ func (a *API) accessLog(c *fiber.Ctx) error {
 	if status >= 500 {
 		level = slog.LevelError
 	}
+	// A streamed body (a plugin's response, a download) is not read here:
+	// Body() would drain the whole stream into memory before a byte went
+	// out. Its size is the length announced, or -1.
+	size := c.Response().Header.ContentLength()
+	if !c.Response().IsBodyStream() {
+		size = len(c.Response().Body())
+	}
 	a.d.Log.LogAttrs(c.UserContext(), level, "request",
 		slog.String("request_id", requestID(c)),
 		slog.String("method", c.Method()),
 		slog.String("route", routePath(c)),
 		slog.Int("status", status),
 		slog.Duration("duration", time.Since(start)),
-		slog.Int("bytes", len(c.Response().Body())),
+		slog.Int("bytes", size),
 		slog.String("ip", c.IP()),
 	)
 	return err

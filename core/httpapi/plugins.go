@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -288,6 +289,18 @@ func dropResponseHeader(key string) bool {
 	return false
 }
 
+// pluginBody is a plugin's response body that also ends the exchange's
+// context once the web server is done with it.
+type pluginBody struct {
+	io.ReadCloser
+	done context.CancelFunc
+}
+
+func (b *pluginBody) Close() error {
+	defer b.done()
+	return b.ReadCloser.Close()
+}
+
 // Identity headers the core sets on proxied requests.
 const (
 	HeaderPluginOrg   = "X-Switchyard-Org"
@@ -353,6 +366,13 @@ func (a *API) pluginHTTP(c *fiber.Ctx) error {
 		}
 	}
 	body := resp.Body
+	// A length the plugin announces is kept (a download shows its size and
+	// progress); the core then sends exactly that many bytes, and a plugin
+	// that sends fewer has the connection closed short, as HTTP requires.
+	if n, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
+		c.Context().SetBodyStream(&pluginBody{ReadCloser: body, done: cancel}, int(n))
+		return nil
+	}
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer cancel()
 		defer func() { _ = body.Close() }()

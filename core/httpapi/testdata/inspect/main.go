@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/switchyard/switchyard/sdk"
 )
@@ -32,6 +33,22 @@ func (inspect) Invoke(context.Context, sdk.Request) (json.RawMessage, error) {
 
 func (inspect) HTTPHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/sized": // a body whose length the plugin announces
+			w.Header().Set("Content-Length", "11")
+			_, _ = w.Write([]byte("hello world"))
+			return
+		case "/short": // announces more than it sends
+			w.Header().Set("Content-Length", "100")
+			_, _ = w.Write([]byte("only this"))
+			return
+		case "/drip": // a first part at once, the rest after a while
+			_, _ = w.Write([]byte("first\n"))
+			w.(http.Flusher).Flush()
+			time.Sleep(3 * time.Second)
+			_, _ = w.Write([]byte("second\n"))
+			return
+		}
 		t, _ := sdk.TenantFrom(r.Context())
 		a, _ := sdk.ActorFrom(r.Context())
 		w.Header().Set("Content-Type", "application/json")
