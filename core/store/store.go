@@ -100,7 +100,7 @@ func dialectorFor(o Options) (Engine, gorm.Dialector, error) {
 		if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 			return "", nil, fmt.Errorf("store: create data dir: %w", err)
 		}
-		return SQLite, sqlite.Open(SQLiteDSN(filepath.Join(o.DataDir, "switchyard.db"))), nil
+		return SQLite, gatedSQLite(filepath.Join(o.DataDir, "switchyard.db")), nil
 	case strings.HasPrefix(o.URL, "postgres://"), strings.HasPrefix(o.URL, "postgresql://"):
 		return Postgres, postgres.New(postgres.Config{DSN: o.URL}), nil
 	case strings.HasPrefix(o.URL, "sqlite://"), strings.HasPrefix(o.URL, "file:"):
@@ -108,7 +108,7 @@ func dialectorFor(o Options) (Engine, gorm.Dialector, error) {
 		if i := strings.IndexByte(path, '?'); i >= 0 {
 			path = path[:i]
 		}
-		return SQLite, sqlite.Open(SQLiteDSN(path)), nil
+		return SQLite, gatedSQLite(path), nil
 	default:
 		u, _ := url.Parse(o.URL)
 		scheme := "?"
@@ -117,6 +117,13 @@ func dialectorFor(o Options) (Engine, gorm.Dialector, error) {
 		}
 		return "", nil, fmt.Errorf("store: unsupported database URL scheme %q (use postgres:// or leave it empty for SQLite)", scheme)
 	}
+}
+
+// gatedSQLite is the GORM dialector over a SQLite file whose write
+// transactions queue in arrival order (sqlitegate.go).
+func gatedSQLite(path string) gorm.Dialector {
+	dsn := SQLiteDSN(path)
+	return &sqlite.Dialector{DSN: dsn, Conn: openGatedSQLite(dsn)}
 }
 
 // SQLiteDSN is the connection string for a SQLite file: WAL journal with
