@@ -164,11 +164,21 @@ func (j *SQLJournal) failQueued() {
 	}
 }
 
-// write stores a group of requests in one transaction and numbers them.
-// It is the hottest write path of a single node, so it speaks database/sql
-// directly (a few statements, no reflection): one UPDATE … RETURNING per
-// organization and one multi-row INSERT per chunk of events.
-func (j *SQLJournal) write(batch []*appendReq) (err error) {
+// write stores a group of requests and numbers them. It is the hottest
+// write path of a single node, so it speaks database/sql directly (a few
+// statements, no reflection). It returns an error only when nothing of
+// the group was stored.
+func (j *SQLJournal) write(batch []*appendReq) error {
+	if j.postgres {
+		return j.writeOneStatement(batch)
+	}
+	return j.writeTx(batch)
+}
+
+// writeTx stores a group in one transaction: one UPDATE … RETURNING per
+// organization, which creates the stream row on first use, and one
+// multi-row INSERT per chunk of events.
+func (j *SQLJournal) writeTx(batch []*appendReq) (err error) {
 	now := j.now().UTC()
 	defer func() {
 		if err != nil {
@@ -206,6 +216,104 @@ func (j *SQLJournal) write(batch []*appendReq) (err error) {
 		rows = rows[n:]
 	}
 	return tx.Commit()
+}
+
+// appendStatement stores a group on PostgreSQL in one statement, so one
+// round trip: the stream rows' UPDATE and the events' INSERT are
+// data-modifying CTEs over arrays, and the statement is atomic without
+// BEGIN and COMMIT. Its text never changes, so it stays prepared. The
+// UPDATE skips an organization without a stream row; the INSERT joins on
+// it, so that organization's events are left out whole.
+const appendStatement = `WITH counts AS (
+	SELECT * FROM unnest($1::text[], $2::bigint[]) AS c (org_id, n)
+), streams AS (
+	UPDATE org_streams o SET last_seq = o.last_seq + c.n FROM counts c
+	WHERE o.org_id = c.org_id
+	RETURNING o.org_id, o.last_seq, c.n
+), stored AS (
+	INSERT INTO events (org_id, seq, prev_seq, id, type, source, target_user_id, data, created_at)
+	SELECT s.org_id, s.last_seq - s.n + e.k, s.last_seq - s.n + e.k - 1, e.id, e.type, e.source, e.target, e.data, $10::timestamp
+	FROM streams s
+	JOIN unnest($3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+		AS e (org_id, k, id, type, source, target, data) ON e.org_id = s.org_id
+)
+SELECT org_id, last_seq FROM streams`
+
+// writeOneStatement stores a group with appendStatement, four round trips
+// fewer per group than writeTx (BEGIN, one UPDATE per organization, INSERT,
+// COMMIT): on one connection the journal is bound by round trips, not by
+// the database's work. Requests for an organization the statement left
+// out (its first event, or an organization deleted meanwhile) then go
+// through writeTx one by one, which creates the stream row or fails them.
+func (j *SQLJournal) writeOneStatement(batch []*appendReq) error {
+	now := j.now().UTC()
+	total := map[string]int64{}
+	var orgs []string
+	var counts []int64
+	var evOrg, evID, evType, evSource, evTarget, evData []string
+	var evK []int64
+	for _, r := range batch {
+		if _, seen := total[r.orgID]; !seen {
+			orgs = append(orgs, r.orgID)
+		}
+		r.out = make([]Event, len(r.drafts))
+		for i, d := range r.drafts {
+			total[r.orgID]++
+			id := uuid.Must(uuid.NewV7()).String()
+			r.out[i] = Event{ID: id, OrgID: r.orgID, Type: d.Type, Time: now, Source: d.Source, Target: d.Target, Data: d.Data}
+			evOrg, evK, evID = append(evOrg, r.orgID), append(evK, total[r.orgID]), append(evID, id)
+			evType, evSource, evTarget = append(evType, d.Type), append(evSource, d.Source), append(evTarget, d.Target)
+			evData = append(evData, string(d.Data))
+		}
+	}
+	for _, o := range orgs {
+		counts = append(counts, total[o])
+	}
+	last, err := j.appendRows(orgs, counts, evOrg, evK, evID, evType, evSource, evTarget, evData, now)
+	if err != nil {
+		for _, r := range batch {
+			r.out = nil
+		}
+		return fmt.Errorf("events: append: %w", err)
+	}
+	next := map[string]uint64{}
+	for _, r := range batch {
+		l, stored := last[r.orgID]
+		if !stored {
+			r.err = j.writeTx([]*appendReq{r})
+			continue
+		}
+		seq, ok := next[r.orgID]
+		if !ok {
+			seq = l - uint64(total[r.orgID])
+		}
+		for i := range r.out {
+			seq++
+			r.out[i].Seq, r.out[i].Prev = seq, seq-1
+		}
+		next[r.orgID] = seq
+	}
+	return nil
+}
+
+// appendRows runs appendStatement and returns each stored organization's
+// new last sequence.
+func (j *SQLJournal) appendRows(args ...any) (map[string]uint64, error) {
+	rows, err := j.sql.Query(appendStatement, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	last := map[string]uint64{}
+	for rows.Next() {
+		var org string
+		var seq int64
+		if err := rows.Scan(&org, &seq); err != nil {
+			return nil, err
+		}
+		last[org] = uint64(seq)
+	}
+	return last, rows.Err()
 }
 
 const eventColumns = 9

@@ -179,6 +179,65 @@ func TestJournalSurvivesRestartWithoutReuse(t *testing.T) {
 	})
 }
 
+// TestSQLJournalFailsOnlyTheOrganizationThatIsGone appends concurrently to
+// an organization with history, one with none yet and one deleted after
+// its first event, so the journal's groups mix the three: every append to
+// the deleted one fails, and nothing else is lost, doubled or misnumbered.
+func TestSQLJournalFailsOnlyTheOrganizationThatIsGone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		for _, org := range []string{"old", "new", "gone"} {
+			seedOrg(t, db, org)
+		}
+		j := events.NewSQLJournal(db.DB)
+		t.Cleanup(func() { _ = j.Close() })
+		ctx := context.Background()
+		for _, org := range []string{"old", "gone"} {
+			if _, err := j.Append(ctx, org, drafts(2, "test.thing")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Exec(`DELETE FROM organizations WHERE id = ?`, "gone").Error; err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		got := map[string][]events.Event{}
+		var wg sync.WaitGroup
+		for g := range 12 {
+			wg.Go(func() {
+				org := []string{"old", "new", "gone"}[g%3]
+				for range 20 {
+					evs, err := j.Append(ctx, org, drafts(1+g%2, "test.thing"))
+					if (err == nil) == (org == "gone") {
+						t.Errorf("append to %s: %v", org, err)
+						return
+					}
+					mu.Lock()
+					got[org] = append(got[org], evs...)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		for org, first := range map[string]uint64{"old": 3, "new": 1} {
+			stored, _, err := j.Since(ctx, org, first-1, 10_000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			answered := got[org]
+			slices.SortFunc(answered, func(a, b events.Event) int { return int(a.Seq) - int(b.Seq) })
+			if len(stored) != len(answered) || len(stored) != 4*20*3/2 {
+				t.Fatalf("%s: %d stored, %d answered", org, len(stored), len(answered))
+			}
+			for i, e := range stored {
+				if e.Seq != first+uint64(i) || e.Prev != e.Seq-1 || e.ID != answered[i].ID || e.Seq != answered[i].Seq {
+					t.Fatalf("%s: stored #%d is seq %d prev %d id %s; answered seq %d id %s",
+						org, i, e.Seq, e.Prev, e.ID, answered[i].Seq, answered[i].ID)
+				}
+			}
+		}
+	})
+}
+
 func TestSQLJournalRefusesAfterClose(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	seedOrg(t, db, "a")
