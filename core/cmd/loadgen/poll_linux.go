@@ -73,23 +73,24 @@ func newPollReader(subs []*subscriber, t *tally) (*pollReader, error) {
 			return nil, err
 		}
 	}
-	for _, l := range r.loops {
+	for i, l := range r.loops {
+		tl := t.shard(i)
 		for _, c := range l.conns {
 			if len(c.pending) > 0 { // frames read with the handshake
-				c.consume(t)
+				c.consume(tl)
 			}
 		}
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			l.run(&r.stop, t)
+			l.run(&r.stop, tl)
 		}()
 	}
 	return r, nil
 }
 
 // run reads until stop is set or every socket has ended.
-func (l *pollLoop) run(stop *atomic.Bool, t *tally) {
+func (l *pollLoop) run(stop *atomic.Bool, tl *counts) {
 	rc, err := l.ep.SyscallConn()
 	if err != nil {
 		return
@@ -124,7 +125,7 @@ func (l *pollLoop) run(stop *atomic.Bool, t *tally) {
 			} else {
 				c.pending = append(c.pending, buf[:m]...)
 			}
-			if !c.consume(t) {
+			if !c.consume(tl) {
 				l.drop(c)
 			}
 		}
@@ -139,7 +140,7 @@ func (l *pollLoop) drop(c *pollConn) {
 
 // consume handles every complete frame in pending and keeps the rest (in
 // a buffer of its own). It reports false when the server closed.
-func (c *pollConn) consume(t *tally) bool {
+func (c *pollConn) consume(tl *counts) bool {
 	now := time.Now().UnixNano()
 	p := c.pending
 	for {
@@ -150,7 +151,7 @@ func (c *pollConn) consume(t *tally) bool {
 		p = p[n:]
 		switch op {
 		case 0x1:
-			c.sub.handle(payload, now, t)
+			c.sub.handle(payload, now, tl)
 		case 0x8:
 			return false
 		case 0x9:

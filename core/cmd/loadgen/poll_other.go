@@ -13,11 +13,11 @@ type pollReader struct {
 
 func newPollReader(subs []*subscriber, t *tally) (*pollReader, error) {
 	r := &pollReader{subs: subs}
-	for _, s := range subs {
+	for i, s := range subs {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			s.read(t)
+			s.read(t.shard(i))
 		}()
 	}
 	return r, nil

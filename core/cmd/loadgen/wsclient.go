@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -175,9 +176,10 @@ func parseFrame(b []byte) (op byte, payload []byte, n int) {
 
 func (w *wsConn) close() { _ = w.c.Close() }
 
-// numberAfter finds `key` in a JSON payload and parses the integer after it.
-func numberAfter(p []byte, key string) (int64, bool) {
-	i := bytes.Index(p, []byte(key))
+// numberAfter finds key in a JSON payload and parses the non-negative
+// integer after it, without allocating.
+func numberAfter(p, key []byte) (int64, bool) {
+	i := bytes.Index(p, key)
 	if i < 0 {
 		return 0, false
 	}
@@ -185,10 +187,13 @@ func numberAfter(p []byte, key string) (int64, bool) {
 	for j < len(p) && (p[j] == ' ' || p[j] == ':') {
 		j++
 	}
+	var n int64
 	k := j
-	for k < len(p) && p[k] >= '0' && p[k] <= '9' {
-		k++
+	for ; k < len(p) && p[k] >= '0' && p[k] <= '9'; k++ {
+		if n > (math.MaxInt64-9)/10 {
+			return 0, false
+		}
+		n = n*10 + int64(p[k]-'0')
 	}
-	n, err := strconv.ParseInt(string(p[j:k]), 10, 64)
-	return n, err == nil
+	return n, k > j
 }

@@ -76,7 +76,7 @@ func TestParseFrameAcrossReads(t *testing.T) {
 
 func TestHandleCountsLoadEvents(t *testing.T) {
 	s := &subscriber{org: 3}
-	tl := &tally{hist: newHistogram()}
+	tl := &counts{}
 	frame := func(seq, org int) []byte {
 		return fmt.Appendf(nil, `{"type":"custom.load","seq":%d,"data":{"sent":%d,"org":%d}}`, seq, 1_000_000, org)
 	}
