@@ -11,12 +11,15 @@ import (
 	"github.com/switchyard/switchyard/tenants"
 )
 
-// Identity is who is calling: a user (by access token) or an API key.
+// Identity is who is calling: a user (by access token or link ticket) or
+// an API key.
 type Identity struct {
 	UserID    string
 	SessionID string
 	Claims    *auth.Claims
 	Key       *auth.APIKey
+	// Link is set when a link ticket stood in for the access token.
+	Link bool
 }
 
 // Subject is the policy subject of the caller.

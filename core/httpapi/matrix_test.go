@@ -46,6 +46,7 @@ var minRole = map[string]string{
 	"POST /orgs/:org/plugins/:name/actions/:action": "member",
 	"POST /orgs/:org/plugins/:name/jobs":            "member",
 	"GET /orgs/:org/plugins/:name/http/*":           "member",
+	"POST /orgs/:org/plugins/:name/links":           "member",
 	"POST /orgs/:org/plugins/:name/http/*":          "member",
 	"PUT /orgs/:org/plugins/:name/http/*":           "member",
 	"PATCH /orgs/:org/plugins/:name/http/*":         "member",

@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/switchyard/switchyard/core/jobs"
 	"github.com/switchyard/switchyard/core/marketplace"
@@ -27,6 +29,18 @@ type installRequest struct {
 // pluginConfig is the body of GET and PUT /orgs/{org}/plugins/{name}/config.
 type pluginConfig struct {
 	Config json.RawMessage `json:"config" validate:"required"`
+}
+
+type linkRequest struct {
+	// Path is the route under …/plugins/{name}/http, e.g.
+	// /files/{id}/content, optionally with a query.
+	Path string `json:"path" validate:"required,max=512" jsonschema:"description=the route under …/plugins/{name}/http to open (e.g. /files/{id}/content); a query may follow"`
+}
+
+// LinkView is a single-use URL for one GET of a plugin's route.
+type LinkView struct {
+	URL       string `json:"url"`
+	ExpiresIn int    `json:"expires_in"`
 }
 
 type startJobRequest struct {
@@ -56,10 +70,19 @@ func (a *API) bindPlugins(r *router) {
 	r.add(Route{Method: "POST", Path: "/orgs/:org/plugins/:name/jobs", Tag: "jobs", Summary: "Start a job of one of the plugin's job actions",
 		Access: InOrg, Perm: rbac.JobsRun, Body: startJobRequest{}, Status: http.StatusAccepted, Resp: jobs.Job{}, Handler: a.startJobRoute})
 	for _, m := range pluginHTTPMethods {
-		r.add(Route{Method: m, Path: "/orgs/:org/plugins/:name/http/*", Tag: "plugins",
+		rt := Route{Method: m, Path: "/orgs/:org/plugins/:name/http/*", Tag: "plugins",
 			Summary: "The plugin's own HTTP routes, proxied with the organization and user attached (bodies stream both ways)",
-			Access:  InOrg, Perm: rbac.PluginsInvoke, Raw: true, Handler: a.pluginHTTP})
+			Access:  InOrg, Perm: rbac.PluginsInvoke, Raw: true, Handler: a.pluginHTTP}
+		if m == "GET" {
+			rt.Link = true
+			rt.Summary += "; a GET may carry a link ticket from POST …/links instead of an Authorization header"
+			rt.Query = []QueryParam{{"ticket", "a link ticket from POST /orgs/{org}/plugins/{name}/links, instead of an Authorization header", "string"}}
+		}
+		r.add(rt)
 	}
+	r.add(Route{Method: "POST", Path: "/orgs/:org/plugins/:name/links", Tag: "plugins",
+		Summary: "A URL that opens one GET of the plugin's HTTP route without the access token, once, within a minute: a download the browser saves as it arrives",
+		Access:  InOrg, Perm: rbac.PluginsInvoke, Body: linkRequest{}, Status: http.StatusCreated, Resp: LinkView{}, Handler: a.issueLink})
 	r.add(Route{Method: "GET", Path: "/admin/plugins", Tag: "admin", Summary: "Plugin processes: status, pid, restarts, last error, organizations served",
 		Access: Platform, Resp: List[pluginhost.ProcessStatus]{}, Handler: a.adminPlugins})
 }
@@ -330,7 +353,7 @@ func (a *API) pluginHTTP(c *fiber.Ctx) error {
 
 	req := &grpcplugin.HTTPRequest{
 		Actor: actor, Method: strings.Clone(c.Method()), Path: "/" + strings.Clone(c.Params("*")),
-		RawQuery: string(c.Request().URI().QueryString()), Header: header, RemoteAddr: c.IP(),
+		RawQuery: pluginQuery(c, id), Header: header, RemoteAddr: c.IP(),
 		ContentLength: int64(c.Request().Header.ContentLength()),
 	}
 	switch {
@@ -396,4 +419,112 @@ func (a *API) pluginHTTP(c *fiber.Ctx) error {
 		}
 	})
 	return nil
+}
+
+// issueLink answers a URL for one GET of a plugin's HTTP route that a
+// browser can open by itself (a download link, an <img>): the access token
+// stays out of the URL, and the ticket in it opens that path only, for the
+// caller only, once, within LinkTicketTTL.
+func (a *API) issueLink(c *fiber.Ctx) error {
+	var req linkRequest
+	if err := a.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	s, id, name := scopeOf(c), identityOf(c), param(c, "name")
+	if id.Key != nil {
+		return errKeyNotAllowed
+	}
+	path, query, _ := strings.Cut(req.Path, "?")
+	if !validLinkPath(path) {
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_input", Field: "path",
+			Message: "path: a route such as /files/{id}/content, starting with /, in URL characters, without . or .. segments"}
+	}
+	if _, err := url.ParseQuery(query); err != nil || strings.ContainsAny(query, "# ") {
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_input", Field: "path", Message: "path: the query is not a valid URL query"}
+	}
+	pl, err := a.d.Plugins.Manifest(s.Org.ID, name)
+	if err != nil {
+		return err
+	}
+	if !pl.Manifest().HTTP {
+		return apiErr(http.StatusNotFound, "not_found", "plugin "+name+" serves no HTTP routes")
+	}
+	ticket, ttl, err := a.d.Auth.IssueLinkTicket(id.UserID, id.SessionID, s.Org.ID, pluginLink(name, path))
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	if query != "" {
+		q, _ = url.ParseQuery(query)
+	}
+	q.Set("ticket", ticket)
+	return c.Status(http.StatusCreated).JSON(LinkView{ExpiresIn: int(ttl.Seconds()),
+		URL: Prefix + "/orgs/" + s.Org.Slug + "/plugins/" + name + "/http" + path + "?" + q.Encode()})
+}
+
+// pluginLink is what a link ticket names: one plugin's route.
+func pluginLink(name, path string) string { return name + ":" + path }
+
+// validLinkPath accepts an absolute URL path of unreserved, percent-encoded
+// and sub-delimiter characters, without empty, . or .. segments: the path
+// is matched byte for byte when the link is opened.
+func validLinkPath(p string) bool {
+	if len(p) < 2 || p[0] != '/' {
+		return false
+	}
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	for i := 0; i < len(p); i++ {
+		ch := p[i]
+		switch {
+		case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9':
+		case strings.IndexByte("/-._~!$&'()*+,;=:@", ch) >= 0:
+		case ch == '%' && i+2 < len(p) && isHex(p[i+1]) && isHex(p[i+2]):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+var errBadLink = apiErr(http.StatusUnauthorized, "invalid_link", "this link is invalid, used or expired: ask for a new one")
+
+// authenticateLink authenticates a GET that may carry a link ticket
+// (?ticket=, from issueLink) instead of an Authorization header, so that a
+// browser can open the URL itself and save a download as it arrives. The
+// ticket must name the organization, plugin and path of the request; the
+// user's membership, role and session are checked as for any request (by
+// orgGuard, after this). Other requests authenticate as usual.
+func (a *API) authenticateLink(c *fiber.Ctx) error {
+	raw := c.Query("ticket")
+	if raw == "" || c.Get(fiber.HeaderAuthorization) != "" || c.Method() != fiber.MethodGet {
+		return a.authenticate(c)
+	}
+	org, err := a.resolver.BySlug(c.UserContext(), c.Params("org"))
+	if err != nil {
+		return errBadLink
+	}
+	t, err := a.d.Auth.RedeemLinkTicket(raw, org.ID, pluginLink(c.Params("name"), "/"+c.Params("*")))
+	if err != nil {
+		return errBadLink
+	}
+	c.Locals(identityKey, &Identity{UserID: t.UserID, SessionID: t.SessionID, Link: true})
+	return c.Next()
+}
+
+// pluginQuery is the request's query as the plugin sees it: without the
+// link ticket that opened it.
+func pluginQuery(c *fiber.Ctx, id *Identity) string {
+	if !id.Link {
+		return string(c.Request().URI().QueryString())
+	}
+	args := &fasthttp.Args{}
+	c.Request().URI().QueryArgs().CopyTo(args)
+	args.Del("ticket")
+	return args.String()
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/switchyard/switchyard/core/app/apptest"
 	"github.com/switchyard/switchyard/core/config"
@@ -519,6 +522,80 @@ func TestPluginHTTPContentLength(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a plugin that sent less than it announced left the client waiting")
 	}
+}
+
+// TestPluginLinks: a link from POST …/links opens one GET of the plugin
+// route it names, as its user, without an Authorization header (so a
+// browser can save a download as it arrives), and nothing else: not twice,
+// not another path or organization, not after the user lost the right.
+func TestPluginLinks(t *testing.T) {
+	e := startWithPlugins(t, store.SQLite, nil)
+	e.install(t, "inspect")
+	anon := e.s.Client()
+	link := func(c *apptest.Client, path string) string {
+		t.Helper()
+		v := c.Do(t, "POST", "/api/v1/orgs/acme/plugins/inspect/links", map[string]string{"path": path}).Must(t, http.StatusCreated).JSON()
+		if v["expires_in"].(float64) != 60 {
+			t.Fatalf("link: %v", v)
+		}
+		return v["url"].(string)
+	}
+
+	u := link(e.memberC, "/a/b%20c?x=1")
+	r := anon.Do(t, "GET", u, nil).Must(t, http.StatusOK)
+	var got struct {
+		Path, Query string
+		Headers     http.Header
+		Actor       struct {
+			UserID string `json:"user_id"`
+			Role   string
+		}
+	}
+	r.Decode(t, &got)
+	if got.Path != "/a/b%20c" && got.Path != "/a/b c" || got.Query != "x=1" || got.Actor.UserID != e.member.ID || got.Actor.Role != "member" {
+		t.Fatalf("the plugin saw %+v", got)
+	}
+	if r := anon.Do(t, "GET", u, nil); r.Status != http.StatusUnauthorized || r.ErrorCode() != "invalid_link" {
+		t.Fatalf("a link opened twice: %d %s", r.Status, r.Body)
+	}
+
+	// Bound to its path and organization (the member is in beta too, with
+	// the plugin); a socket ticket is no link.
+	e.s.CreateOrg(t, e.owner, "beta")
+	e.s.Join(t, e.owner, "beta", e.member, "member")
+	e.ownerC.Do(t, "POST", "/api/v1/orgs/beta/plugins", map[string]string{"name": "inspect", "version": "1.0.0"}).Must(t, http.StatusCreated)
+	u = link(e.memberC, "/a/b")
+	for _, other := range []string{strings.Replace(u, "/http/a/b?", "/http/a/c?", 1), strings.Replace(u, "/orgs/acme/", "/orgs/beta/", 1)} {
+		if r := anon.Do(t, "GET", other, nil); r.Status != http.StatusUnauthorized {
+			t.Fatalf("%s: %d %s", other, r.Status, r.Body)
+		}
+	}
+	anon.Do(t, "GET", u, nil).Must(t, http.StatusOK)
+	ws := e.s.Ticket(t, e.member, "acme")
+	anon.Do(t, "GET", "/api/v1/orgs/acme/plugins/inspect/http/a/b?ticket="+url.QueryEscape(ws), nil).Must(t, http.StatusUnauthorized)
+	pu, _ := url.Parse(link(e.memberC, "/a/b"))
+	sock, err := e.s.DialTicket(t, "acme", pu.Query().Get("ticket"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := sock.CloseCode(5 * time.Second); code != websocket.StatusPolicyViolation {
+		t.Fatalf("a link ticket opened a socket: closed with %d", code)
+	}
+
+	// Checked at use: a member made viewer meanwhile may not open it.
+	u = link(e.memberC, "/a/b")
+	e.adminC.Do(t, "PATCH", "/api/v1/orgs/acme/members/"+e.member.ID, map[string]string{"role": "viewer"}).Must(t, http.StatusOK)
+	anon.Do(t, "GET", u, nil).Must(t, http.StatusForbidden)
+	e.view.Do(t, "POST", "/api/v1/orgs/acme/plugins/inspect/links", map[string]string{"path": "/a"}).Must(t, http.StatusForbidden)
+
+	// Bad paths are refused, by field.
+	for _, p := range []string{"a/b", "/", "/a/../b", "/a//b", "/a b", "/a#b", "/a?x=%zz", "/a\\b"} {
+		r := e.adminC.Do(t, "POST", "/api/v1/orgs/acme/plugins/inspect/links", map[string]string{"path": p})
+		if r.Status != http.StatusBadRequest || r.ErrorCode() != "invalid_input" || !strings.Contains(string(r.Body), `"path"`) {
+			t.Fatalf("path %q: %d %s", p, r.Status, r.Body)
+		}
+	}
+	e.adminC.Do(t, "POST", "/api/v1/orgs/acme/plugins/echo/links", map[string]string{"path": "/a"}).Must(t, http.StatusNotFound)
 }
 
 // TestPluginQuota: the organization's installed-plugin quota holds.

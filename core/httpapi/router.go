@@ -45,7 +45,10 @@ type Route struct {
 	// Resp is the response body type, nil for an empty response.
 	Resp any
 	// Raw marks a route whose body is not JSON (WebSocket, proxy, metrics).
-	Raw     bool
+	Raw bool
+	// Link lets a GET be opened with a link ticket (?ticket=) instead of an
+	// Authorization header; see authenticateLink.
+	Link    bool
 	Handler fiber.Handler
 }
 
@@ -82,7 +85,11 @@ func (rt *router) add(r Route) {
 	case SignedIn:
 		chain = append(chain, rt.api.authenticate, rt.api.requireUser)
 	case InOrg:
-		chain = append(chain, rt.api.authenticate, rt.api.orgGuard(r.Perm))
+		authn := rt.api.authenticate
+		if r.Link {
+			authn = rt.api.authenticateLink
+		}
+		chain = append(chain, authn, rt.api.orgGuard(r.Perm))
 	case Platform:
 		chain = append(chain, rt.api.authenticate, rt.api.requirePlatform)
 	}

@@ -2,10 +2,11 @@
 // (the page links there while it is missing), a folder created (a name that
 // climbs out of the tree and a taken one refused in place), a 5 MiB file
 // uploaded through the page's file input with the resumable protocol in
-// 1 MiB chunks (progress bar to 100 %), listed with its size, downloaded
-// byte for byte (SHA-256), renamed, deleted to the trash and restored; an
-// upload over the quota refused with the plugin's reason; one under a taken
-// name refused, then replacing the file when asked; the page at 375 px.
+// 1 MiB chunks (progress bar to 100 %), listed with its size, downloaded by
+// the browser itself from a single-use link, byte for byte (SHA-256),
+// renamed, deleted to the trash and restored; an upload over the quota
+// refused with the plugin's reason; one under a taken name refused, then
+// replacing the file when asked; the page at 375 px.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { assert, assertNoConsoleErrors, assertNoHorizontalOverflow, dismissToasts, eventually, open, screenshot } from '../lib/harness.mjs';
@@ -110,9 +111,23 @@ export default async function files({ step, skip, api, state }) {
     assertNoConsoleErrors(session, 'upload');
   });
 
-  await step('the download has the same bytes (SHA-256)', async () => {
+  await step('the browser downloads the file itself from a single-use link, with the same bytes (SHA-256)', async () => {
+    // The bytes go to the browser's downloads, not through the page's
+    // memory: no script fetches them, and the link opens once only.
+    const fetched = [];
+    const onRequest = (req) => {
+      if (req.url().includes('/content') && ['fetch', 'xhr'].includes(req.resourceType())) fetched.push(req.url());
+    };
+    page.on('request', onRequest);
     const [download] = await Promise.all([page.waitForEvent('download'), fileRow('telemetry.bin').getByRole('button', { name: 'Download telemetry.bin' }).click()]);
+    page.off('request', onRequest);
+    assert(fetched.length === 0, `the page fetched the bytes itself: ${fetched.join(', ')}`);
     assert(download.suggestedFilename() === 'telemetry.bin', `saved as telemetry.bin (got ${download.suggestedFilename()})`);
+    const link = new URL(download.url());
+    assert(/\/orgs\/[^/]+\/plugins\/files\/http\/files\/[^/]+\/content$/.test(link.pathname), `downloaded from the files route (got ${link.pathname})`);
+    assert(link.searchParams.get('ticket'), 'the link carries a ticket, not the access token');
+    const again = await fetch(download.url());
+    assert(again.status === 401, `the link opens once only (a second GET answered ${again.status})`);
     const got = readFileSync(await download.path());
     assert(got.length === data.length, `${data.length} bytes downloaded (got ${got.length})`);
     assert(sha256(got) === sha256(data), 'the SHA-256 of the download is the upload\'s');

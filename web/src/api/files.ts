@@ -4,6 +4,7 @@
 // core's OpenAPI document, so they are written out here.
 import { ApiError, errorFromResponse } from './errors';
 import { api, orgPath } from './instance';
+import type { PluginLink, PluginLinkRequest } from './types';
 
 export type EntryKind = 'file' | 'folder';
 
@@ -130,34 +131,16 @@ export const filesApi = {
   cancelUpload: (slug: string, id: string) => api.delete(filesPath(slug, `/uploads/${seg(id)}`)),
 
   /**
-   * Downloads a file's bytes, reporting progress. The API wants the session's
-   * Bearer token, which a plain link cannot send, so the bytes come through
-   * fetch and are handed to the browser as a Blob (`saveBlob`).
+   * A single-use link to a file's bytes. The browser downloads it itself
+   * (`openDownload`), straight to disk with its own progress, so a large file
+   * never sits in the tab's memory; the access token stays out of the URL.
    */
-  async download(slug: string, id: string, onProgress?: (bytes: number, total: number | null) => void, signal?: AbortSignal): Promise<Blob> {
-    const res = await api.raw('GET', filesPath(slug, `/files/${seg(id)}/content`), { signal, headers: { Accept: '*/*' } });
-    if (!res.ok) throw await errorFromResponse(res);
-    const length = Number(res.headers.get('Content-Length'));
-    const total = Number.isFinite(length) && length > 0 ? length : null;
-    const type = res.headers.get('Content-Type') ?? 'application/octet-stream';
-    if (!res.body) return res.blob();
-    const reader = res.body.getReader();
-    const parts: Uint8Array[] = [];
-    let bytes = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parts.push(value);
-      bytes += value.byteLength;
-      onProgress?.(bytes, total);
-    }
-    return new Blob(parts as BlobPart[], { type });
-  },
+  downloadLink: (slug: string, id: string, signal?: AbortSignal) =>
+    api.post<PluginLink>(orgPath(slug, '/plugins/files/links'), { path: `/files/${seg(id)}/content` } satisfies PluginLinkRequest, { signal }),
 };
 
-/** Hands a Blob to the browser as a download named `name`. */
-export function saveBlob(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
+/** Lets the browser download `url` (same origin) as a file named `name`. */
+export function openDownload(url: string, name: string): void {
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -165,6 +148,4 @@ export function saveBlob(blob: Blob, name: string): void {
   document.body.appendChild(a);
   a.click();
   a.remove();
-  // Long enough for the browser to start reading it.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

@@ -622,7 +622,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The plugin's own HTTP routes, proxied with the organization and user attached (bodies stream both ways) */
+        /** The plugin's own HTTP routes, proxied with the organization and user attached (bodies stream both ways); a GET may carry a link ticket from POST …/links instead of an Authorization header */
         get: operations["get_orgs_org_plugins_name_http_path"];
         /** The plugin's own HTTP routes, proxied with the organization and user attached (bodies stream both ways) */
         put: operations["put_orgs_org_plugins_name_http_path"];
@@ -647,6 +647,23 @@ export interface paths {
         put?: never;
         /** Start a job of one of the plugin's job actions */
         post: operations["post_orgs_org_plugins_name_jobs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/plugins/{name}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A URL that opens one GET of the plugin's HTTP route without the access token, once, within a minute: a download the browser saves as it arrives */
+        post: operations["post_orgs_org_plugins_name_links"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3680,7 +3697,8 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    version: string;
+                    /** @description the release to install; the catalog's newest when omitted */
+                    version?: string;
                 };
             };
         };
@@ -4038,7 +4056,10 @@ export interface operations {
     };
     get_orgs_org_plugins_name_http_path: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a link ticket from POST /orgs/{org}/plugins/{name}/links, instead of an Authorization header */
+                ticket?: string;
+            };
             header?: never;
             path: {
                 org: string;
@@ -4443,6 +4464,84 @@ export interface operations {
                 };
             };
             /** @description Member without the permission jobs:run, or organization suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such organization, or not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_orgs_org_plugins_name_links: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the route under …/plugins/{name}/http to open (e.g. /files/{id}/content); a query may follow */
+                    path: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        url: string;
+                        expires_in: number;
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Member without the permission plugins:invoke, or organization suspended */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -101,6 +101,9 @@ export type CreatedApiKey = ApiKey & { key: string };
 export type EventRecord<D = unknown> = With<Item<Ok<'/api/v1/orgs/{org}/events', 'get'>>, { data: D }>;
 export type EventHistory = Ok<'/api/v1/orgs/{org}/events', 'get'>;
 export type WsTicket = Ok<'/api/v1/orgs/{org}/ws-ticket', 'post'>;
+/** A single-use URL for one GET of a plugin's HTTP route (a download link). */
+export type PluginLink = Ok<'/api/v1/orgs/{org}/plugins/{name}/links', 'post'>;
+export type PluginLinkRequest = Body<'/api/v1/orgs/{org}/plugins/{name}/links', 'post'>;
 
 export type NotificationKind = 'success' | 'error' | 'warning' | 'info';
 /** The id of a notification is the id of the `notification` event that carried it. */

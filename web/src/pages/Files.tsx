@@ -474,7 +474,7 @@ function TransferRow({ t }: { t: Transfer }) {
           <Icon name={t.kind === 'upload' ? 'upload' : 'download'} className="h-4 w-4 text-slate-400" />
           <span className="truncate font-medium text-slate-800">{t.name}</span>
           <Badge tone={t.status === 'completed' ? 'green' : t.status === 'failed' ? 'red' : t.status === 'cancelled' ? 'slate' : 'blue'}>
-            {t.status === 'running' ? (t.kind === 'upload' ? 'uploading' : 'downloading') : t.status}
+            {t.status === 'running' ? (t.kind === 'upload' ? 'uploading' : 'preparing') : t.status === 'completed' && t.kind === 'download' ? 'in your downloads' : t.status}
           </Badge>
         </span>
         <span className="flex shrink-0 gap-1">
@@ -507,7 +507,9 @@ function TransferRow({ t }: { t: Transfer }) {
         tone={t.status === 'failed' ? 'red' : t.status === 'completed' ? 'green' : t.status === 'cancelled' ? 'slate' : 'brand'}
       />
       <p className="text-xs text-slate-500 tabular-nums">
-        {formatBytes(t.done)} of {formatBytes(t.size)} · {Math.round(pct)}%{t.kind === 'upload' ? ` · into ${t.folderPath}` : ''}
+        {t.kind === 'download'
+          ? `${formatBytes(t.size)} · ${t.status === 'completed' ? "the browser saves it; its downloads show the progress" : `from ${t.folderPath}`}`
+          : `${formatBytes(t.done)} of ${formatBytes(t.size)} · ${Math.round(pct)}% · into ${t.folderPath}`}
       </p>
       {t.error && (
         <p className="text-xs break-words text-red-700" role="alert">

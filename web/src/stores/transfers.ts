@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import { ApiError, errorMessage } from '../api/errors';
-import { filesApi, saveBlob, type FileEntry } from '../api/files';
+import { filesApi, openDownload, type FileEntry } from '../api/files';
 import { qk } from '../api/queryKeys';
 import { ChunkedUpload } from '../lib/chunkedUpload';
 import { queryClient } from '../queryClient';
@@ -19,7 +19,7 @@ export interface Transfer {
   /** Where it goes (uploads) or comes from: the folder's path. */
   folderPath: string;
   size: number;
-  /** Bytes moved: confirmed by the server (uploads), received (downloads). */
+  /** Bytes moved: confirmed by the server (uploads); a download's whole size once the browser has it. */
   done: number;
   status: TransferStatus;
   error?: string;
@@ -121,17 +121,21 @@ async function runUpload(key: string): Promise<void> {
   }
 }
 
-/** Downloads a file with progress, then hands it to the browser. */
+/**
+ * Downloads a file: asks for a single-use link and hands it to the browser,
+ * which saves the bytes to disk as they arrive and shows their progress in
+ * its downloads. The transfer is done once the browser has the link.
+ */
 export function startDownload(org: string, entry: FileEntry): string {
   const folderPath = entry.path ? entry.path.slice(0, entry.path.lastIndexOf('/')) || '/' : '/';
   const key = add({ org, kind: 'download', name: entry.name, folderPath, size: entry.size, file: entry });
   const abort = new AbortController();
   running.set(key, { abort });
   filesApi
-    .download(org, entry.id, (n) => patch(key, { done: n }), abort.signal)
-    .then((blob) => {
-      patch(key, { status: 'completed', done: blob.size });
-      saveBlob(blob, entry.name);
+    .downloadLink(org, entry.id, abort.signal)
+    .then((link) => {
+      openDownload(link.url, entry.name);
+      patch(key, { status: 'completed', done: entry.size });
     })
     .catch((err) => patch(key, abort.signal.aborted ? { status: 'cancelled' } : { status: 'failed', error: errorMessage(err) }))
     .finally(() => running.delete(key));
