@@ -111,6 +111,8 @@ bench:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeBody -fuzztime 30s ./core/httpapi/
 	$(GO) test -run '^$$' -fuzz FuzzVerifyAccess -fuzztime 30s ./core/auth/
+	$(GO) test -run '^$$' -fuzz FuzzRedeemTicket -fuzztime 30s ./core/auth/
+	$(GO) test -run '^$$' -fuzz FuzzValidLinkPath -fuzztime 30s ./core/httpapi/
 	$(GO) test -run '^$$' -fuzz FuzzValidSlug -fuzztime 30s ./tenants/
 	$(GO) test -run '^$$' -fuzz FuzzParseCatalog -fuzztime 30s ./core/marketplace/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./sdk/outbound/
