@@ -4,7 +4,8 @@
 // a query is run ad hoc and saved as a panel whose values are checked
 // against the data; more data is synced and the open panel redraws from the
 // analytics.update event, without a reload; a line panel over time is drawn
-// and deleted; the page at 375 px.
+// and deleted; the page at 375 px; a panel is edited (the form holds its
+// query; a filter and a new title redraw the same panel).
 import { assert, assertNoConsoleErrors, assertNoHorizontalOverflow, dismissToasts, eventually, open, screenshot, waitForBadge } from '../lib/harness.mjs';
 import { ensurePlugin, syncRows } from '../lib/datasets.mjs';
 
@@ -181,5 +182,39 @@ export default async function analytics(ctx) {
       await page.setViewportSize({ width: 1280, height: 860 });
     }
     assertNoConsoleErrors(session, 'analytics mobile');
+  });
+
+  await step('a panel is edited: the form holds its query; a filter and a new title redraw the same panel', async () => {
+    await open(page, `/o/${slug}/analytics`);
+    const p = panel('Revenue by country');
+    await p.getByTestId('bar-chart').waitFor();
+    const id = await p.getAttribute('data-panel-id');
+    await p.getByRole('button', { name: 'Edit panel Revenue by country' }).click();
+    const editor = page.getByRole('form', { name: 'Edit panel' });
+    assert((await editor.getByLabel('Title').inputValue()) === 'Revenue by country', 'the editor holds the title');
+    assert((await editor.getByLabel('Group by').inputValue()) === 'country', 'the editor holds the group-by');
+    assert((await editor.getByRole('group', { name: 'Aggregation 1' }).getByLabel('Name as').inputValue()) === 'revenue', 'the editor holds the aggregations');
+    await editor.getByLabel('Title').fill('Revenue in DE and FR');
+    await editor.getByRole('button', { name: 'Add filter' }).click();
+    const filter = editor.getByRole('group', { name: 'Filter 1' });
+    await filter.getByLabel('Field').fill('country');
+    await filter.getByLabel('Condition').selectOption('in');
+    await filter.getByLabel('Values').fill('DE, FR');
+    await editor.getByRole('button', { name: 'Save panel' }).click();
+    await page.getByTestId('toast-success').filter({ hasText: 'Panel Revenue in DE and FR saved' }).waitFor();
+    const edited = panel('Revenue in DE and FR');
+    assert((await edited.getAttribute('data-panel-id')) === id, 'the same panel was changed, not a new one made');
+    await edited.getByText('Data (2 rows)').click();
+    const rows = orders(800).filter((o) => o.country === 'DE' || o.country === 'FR');
+    await eventually(
+      async () => {
+        const t = await tableOf(edited.locator('table'));
+        return Object.keys(t).sort().join() === 'DE,FR' && matches(t, rows);
+      },
+      { timeout: 10_000, interval: 100, message: 'the edited panel shows the sums of DE and FR only' },
+    );
+    const saved = await api.must(200, 'GET', `/orgs/${slug}/plugins/analytics/http/panels`, { token });
+    assert(saved.items.length === 1 && saved.items[0].query.filters?.[0]?.values?.join() === 'DE,FR', `one panel, filtered: ${JSON.stringify(saved.items)}`);
+    assertNoConsoleErrors(session, 'panel edited');
   });
 }

@@ -40,6 +40,7 @@ export const analyticsApi = {
   sources: (slug: string) => api.get<{ items: SourceInfo[] }>(path(slug, '/sources')),
   panels: (slug: string) => api.get<{ items: Panel[] }>(path(slug, '/panels')),
   createPanel: (slug: string, input: { title: string; chart: ChartType; query: Query }) => api.post<Panel>(path(slug, '/panels'), input),
+  updatePanel: (slug: string, id: string, input: { title: string; chart: ChartType; query: Query }) => api.put<Panel>(path(slug, `/panels/${seg(id)}`), input),
   deletePanel: (slug: string, id: string) => api.delete(path(slug, `/panels/${seg(id)}`)),
   panelData: (slug: string, id: string, signal?: AbortSignal) => api.get<QueryResult>(path(slug, `/panels/${seg(id)}/data`), undefined, signal),
   query: (slug: string, q: Query) => api.post<QueryResult>(path(slug, '/query'), q),

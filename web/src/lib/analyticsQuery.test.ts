@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregationName, buildQuery, emptyQueryForm, formFieldOf, headlineValue, toChartData, type QueryForm } from './analyticsQuery';
+import { aggregationName, buildQuery, emptyQueryForm, formFieldOf, formFromQuery, headlineValue, toChartData, type Query, type QueryForm } from './analyticsQuery';
 
 const form = (patch: Partial<QueryForm>): QueryForm => ({ ...emptyQueryForm('dataset:orders'), ...patch });
 
@@ -108,6 +108,44 @@ describe('buildQuery', () => {
     expect(formFieldOf('query')).toBe('source');
     expect(formFieldOf('title')).toBe('title');
     expect(formFieldOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('formFromQuery', () => {
+  it('gives back the query a form built, so a saved panel can be edited', () => {
+    const queries: Query[] = [
+      { source: 'events', aggregations: [{ op: 'count' }] },
+      {
+        source: 'dataset:orders',
+        filters: [
+          { field: 'country', op: 'in', values: ['FR', 'DE'] },
+          { field: 'amount', op: 'gte', value: '10' },
+          { field: 'coupon', op: 'missing' },
+        ],
+        group_by: ['country', 'plan'],
+        time: { field: 'placed_at', bucket: 'week', from: '2026-01-01', to: '2026-03-01T00:00:00Z' },
+        aggregations: [{ op: 'sum', field: 'amount', as: 'revenue' }, { op: 'percentile', field: 'amount', p: 99.5 }, { op: 'count' }],
+        order_by: [{ by: 'revenue', desc: false }],
+        limit: 20,
+      },
+    ];
+    for (const q of queries) {
+      const { query, errors } = buildQuery(formFromQuery(q));
+      expect(errors).toEqual({});
+      expect(query).toEqual(q);
+    }
+  });
+
+  it('writes filter values as the form does: text', () => {
+    const f = formFromQuery({ source: 'metrics', filters: [{ field: 'n', op: 'eq', value: 5 }, { field: 'k', op: 'not_in', values: [1, 2] }], aggregations: [{ op: 'count' }] });
+    expect(f.filters).toEqual([
+      { field: 'n', op: 'eq', value: '5' },
+      { field: 'k', op: 'not_in', value: '1, 2' },
+    ]);
+    expect(buildQuery(f).query?.filters).toEqual([
+      { field: 'n', op: 'eq', value: '5' },
+      { field: 'k', op: 'not_in', values: ['1', '2'] },
+    ]);
   });
 });
 

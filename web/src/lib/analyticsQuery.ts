@@ -226,6 +226,32 @@ export function buildQuery(form: QueryForm): { query: Query | null; errors: Form
   return { query, errors };
 }
 
+/**
+ * The form that describes a saved query, to edit it: `buildQuery` of it
+ * gives the query back. Filter values become text, as the form writes them
+ * (the plugin reads a number column's text values as numbers).
+ */
+export function formFromQuery(q: Query): QueryForm {
+  const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  return {
+    source: q.source,
+    aggregations: q.aggregations.map((a) => ({ op: a.op, field: a.field ?? '', p: a.p !== undefined ? String(a.p) : '95', as: a.as ?? '' })),
+    groupBy: (q.group_by ?? []).join(', '),
+    timeField: q.time?.field ?? '',
+    bucket: q.time?.bucket ?? 'day',
+    from: q.time?.from ?? '',
+    to: q.time?.to ?? '',
+    filters: (q.filters ?? []).map((f) => ({
+      field: f.field,
+      op: f.op,
+      value: f.op === 'in' || f.op === 'not_in' ? (f.values ?? []).map(text).join(', ') : f.op === 'exists' || f.op === 'missing' ? '' : text(f.value),
+    })),
+    orderBy: q.order_by?.[0]?.by ?? '',
+    desc: q.order_by?.[0]?.desc ?? true,
+    limit: q.limit !== undefined ? String(q.limit) : '',
+  };
+}
+
 /** The form field a server error names ("query.aggregations.0.field" -> "aggregations.0.field"). */
 export function formFieldOf(serverField: string | undefined): string | undefined {
   if (!serverField) return undefined;

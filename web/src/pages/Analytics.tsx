@@ -35,6 +35,7 @@ import {
   emptyQueryForm,
   filterOpLabel,
   formFieldOf,
+  formFromQuery,
   headlineValue,
   toChartData,
   type ChartType,
@@ -72,7 +73,8 @@ type LiveMap = Record<string, { n: number; at: string }>;
 function Board({ org }: { org: string }) {
   const queryClient = useQueryClient();
   const panels = useQuery({ queryKey: qk.analyticsPanels(org), queryFn: () => analyticsApi.panels(org) });
-  const [editing, setEditing] = useState(false);
+  /** The panel being edited, 'new' for a new one. */
+  const [editing, setEditing] = useState<Panel | 'new' | null>(null);
   const [live, setLive] = useState<LiveMap>({});
   const [removing, setRemoving] = useState<Panel | null>(null);
 
@@ -111,18 +113,21 @@ function Board({ org }: { org: string }) {
     <div className="space-y-6">
       {editing ? (
         <PanelEditor
+          key={editing === 'new' ? 'new' : editing.id}
           org={org}
-          onClose={() => setEditing(false)}
+          panel={editing === 'new' ? undefined : editing}
+          onClose={() => setEditing(null)}
           onSaved={(p) => {
             queryClient.setQueryData<{ items: Panel[] }>(qk.analyticsPanels(org), (d) => d && { items: [...d.items.filter((x) => x.id !== p.id), p] });
             void queryClient.invalidateQueries({ queryKey: qk.analyticsPanels(org) });
-            setEditing(false);
+            void queryClient.invalidateQueries({ queryKey: qk.analyticsPanelData(org, p.id) });
+            setEditing(null);
             toast.success(`Panel ${p.title} saved`, 'It updates live as its data changes.');
           }}
         />
       ) : (
         <div className="flex justify-end">
-          <Button onClick={() => setEditing(true)}>
+          <Button onClick={() => setEditing('new')}>
             <Icon name="plus" className="h-4 w-4" /> New panel
           </Button>
         </div>
@@ -137,7 +142,7 @@ function Board({ org }: { org: string }) {
             <EmptyState
               title="No panels yet"
               icon={<Icon name="chart" className="h-8 w-8" />}
-              action={<Button variant="secondary" onClick={() => setEditing(true)}>Create a panel</Button>}
+              action={<Button variant="secondary" onClick={() => setEditing('new')}>Create a panel</Button>}
             >
               A panel counts, sums or averages a dataset, the event stream or usage figures, grouped and over time, and redraws itself as the data changes.
             </EmptyState>
@@ -148,7 +153,7 @@ function Board({ org }: { org: string }) {
           {[...items]
             .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at))
             .map((p) => (
-              <PanelCard key={p.id} org={org} panel={p} live={live[p.id]} onDelete={() => setRemoving(p)} />
+              <PanelCard key={p.id} org={org} panel={p} live={live[p.id]} onEdit={() => setEditing(p)} onDelete={() => setRemoving(p)} />
             ))}
         </ul>
       )}
@@ -169,7 +174,7 @@ function Board({ org }: { org: string }) {
   );
 }
 
-function PanelCard({ org, panel, live, onDelete }: { org: string; panel: Panel; live?: { n: number; at: string }; onDelete: () => void }) {
+function PanelCard({ org, panel, live, onEdit, onDelete }: { org: string; panel: Panel; live?: { n: number; at: string }; onEdit: () => void; onDelete: () => void }) {
   const data = useQuery({ queryKey: qk.analyticsPanelData(org, panel.id), queryFn: ({ signal }) => analyticsApi.panelData(org, panel.id, signal) });
   const now = useNow(10_000);
   const res = data.data;
@@ -188,6 +193,9 @@ function PanelCard({ org, panel, live, onDelete }: { org: string; panel: Panel; 
         actions={
           <>
             <Badge tone="violet">{panel.chart}</Badge>
+            <Button size="sm" variant="ghost" onClick={onEdit} aria-label={`Edit panel ${panel.title}`} title="Edit panel">
+              <Icon name="pencil" className="h-4 w-4" />
+            </Button>
             <Button size="sm" variant="dangerGhost" onClick={onDelete} aria-label={`Delete panel ${panel.title}`} title="Delete panel">
               <Icon name="trash" className="h-4 w-4" />
             </Button>
@@ -302,15 +310,16 @@ const sourceLabel = (s: SourceInfo) =>
 /**
  * Builds a query with a form (the plugin's whole model: aggregations,
  * filters, group-by, a time bucket, order and limit), runs it to preview the
- * result, and saves it as a panel. Checks what the plugin checks before
- * sending, and puts the plugin's own refusals next to the field they name.
+ * result, and saves it as a panel, or as the panel it edits. Checks what the
+ * plugin checks before sending, and puts the plugin's own refusals next to
+ * the field they name.
  */
-function PanelEditor({ org, onClose, onSaved }: { org: string; onClose: () => void; onSaved: (p: Panel) => void }) {
+function PanelEditor({ org, panel, onClose, onSaved }: { org: string; panel?: Panel; onClose: () => void; onSaved: (p: Panel) => void }) {
   const queryClient = useQueryClient();
   const sources = useQuery({ queryKey: qk.analyticsSources(org), queryFn: () => analyticsApi.sources(org) });
-  const [title, setTitle] = useState('');
-  const [chart, setChart] = useState<ChartType>('bar');
-  const [form, setForm] = useState<QueryForm>(() => emptyQueryForm());
+  const [title, setTitle] = useState(panel?.title ?? '');
+  const [chart, setChart] = useState<ChartType>(panel?.chart ?? 'bar');
+  const [form, setForm] = useState<QueryForm>(() => (panel ? formFromQuery(panel.query) : emptyQueryForm()));
   const [errors, setErrors] = useState<FormErrors>({});
   const [formError, setFormError] = useState<unknown>(null);
   const [attempted, setAttempted] = useState(false);
@@ -365,7 +374,10 @@ function PanelEditor({ org, onClose, onSaved }: { org: string; onClose: () => vo
     onError: showServerError,
   });
   const save = useMutation({
-    mutationFn: (q: Query) => analyticsApi.createPanel(org, { title: title.trim(), chart, query: q }),
+    mutationFn: (q: Query) => {
+      const input = { title: title.trim(), chart, query: q };
+      return panel ? analyticsApi.updatePanel(org, panel.id, input) : analyticsApi.createPanel(org, input);
+    },
     onSuccess: onSaved,
     onError: showServerError,
   });
@@ -386,8 +398,12 @@ function PanelEditor({ org, onClose, onSaved }: { org: string; onClose: () => vo
   const outputs = [...(form.timeField.trim() ? ['bucket'] : []), ...form.groupBy.split(',').map((s) => s.trim()).filter(Boolean), ...form.aggregations.map((a) => aggregationName({ op: a.op, field: a.field.trim(), p: Number(a.p), as: a.as.trim() }))];
 
   return (
-    <Card title="New panel" description="Describe what to count or measure; run it to see the result, then save it as a live panel." actions={<Button size="sm" variant="ghost" onClick={onClose}>Close</Button>}>
-      <form onSubmit={submit} noValidate className="space-y-5" aria-label="New panel">
+    <Card
+      title={panel ? `Edit ${panel.title}` : 'New panel'}
+      description={panel ? 'Change what it counts or how it is drawn; run it to see the result, then save it.' : 'Describe what to count or measure; run it to see the result, then save it as a live panel.'}
+      actions={<Button size="sm" variant="ghost" onClick={onClose}>Close</Button>}
+    >
+      <form onSubmit={submit} noValidate className="space-y-5" aria-label={panel ? 'Edit panel' : 'New panel'}>
         <datalist id={listId}>
           {columns.map((c) => (
             <option key={c.name} value={c.name}>
