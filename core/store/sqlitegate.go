@@ -16,8 +16,9 @@ import (
 // is retried by SQLite's busy handler after sleeps growing to 100 ms, so
 // under a steady writer, the event journal committing hundreds of times a
 // second, any other writer could lose every retry and wait for half a
-// second or more. The pool below makes transactions queue for the lock in
-// Go instead, in arrival order, and start the moment it is free.
+// second or more. The pool below makes transactions, and statements that
+// run outside one (a raw Exec, a prepared statement's Exec), queue for the
+// lock in Go instead, in arrival order, and start the moment it is free.
 //
 // A transaction that waits longer than gateWait goes ahead without the
 // gate and meets SQLite's own lock and busy timeout, as it would without
@@ -69,9 +70,12 @@ type sqliteConn interface {
 	driver.Pinger
 }
 
+// gatedConn is used by one goroutine at a time (database/sql sees to it),
+// so inTx needs no lock.
 type gatedConn struct {
 	sqliteConn
 	gate chan struct{}
+	inTx bool // a transaction holds the gate; its statements pass
 }
 
 func (c *gatedConn) Begin() (driver.Tx, error) {
@@ -88,7 +92,64 @@ func (c *gatedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.
 		release()
 		return nil, err
 	}
-	return &gatedTx{Tx: tx, release: release}, nil
+	c.inTx = true
+	return &gatedTx{Tx: tx, release: func() { c.inTx = false; release() }}, nil
+}
+
+// ExecContext runs a statement outside a transaction through the gate: in
+// SQLite it is a transaction of its own, which writes.
+func (c *gatedConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if c.inTx {
+		return c.sqliteConn.ExecContext(ctx, query, args)
+	}
+	release, err := c.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return c.sqliteConn.ExecContext(ctx, query, args)
+}
+
+// PrepareContext gates the prepared statement's Exec the same way.
+func (c *gatedConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	st, err := c.sqliteConn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	inner, ok := st.(sqliteStmt)
+	if !ok {
+		_ = st.Close()
+		return nil, errors.New("store: the SQLite driver's statement lacks the context methods")
+	}
+	return &gatedStmt{sqliteStmt: inner, conn: c}, nil
+}
+
+func (c *gatedConn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
+
+// sqliteStmt is what the SQLite driver's statement offers.
+type sqliteStmt interface {
+	driver.Stmt
+	driver.StmtExecContext
+	driver.StmtQueryContext
+}
+
+type gatedStmt struct {
+	sqliteStmt
+	conn *gatedConn
+}
+
+func (s *gatedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	if s.conn.inTx {
+		return s.sqliteStmt.ExecContext(ctx, args)
+	}
+	release, err := s.conn.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return s.sqliteStmt.ExecContext(ctx, args)
 }
 
 // enter waits for the gate; the returned func opens it again.
