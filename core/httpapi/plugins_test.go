@@ -559,6 +559,9 @@ func TestPluginLinks(t *testing.T) {
 		t.Fatalf("a link opened twice: %d %s", r.Status, r.Body)
 	}
 
+	// The longest path a link may name, in characters JSON escapes.
+	anon.Do(t, "GET", link(e.memberC, "/"+strings.Repeat("a&", 255)), nil).Must(t, http.StatusOK)
+
 	// Bound to its path and organization (the member is in beta too, with
 	// the plugin); a socket ticket is no link.
 	e.s.CreateOrg(t, e.owner, "beta")
