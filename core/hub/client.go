@@ -12,9 +12,12 @@ import (
 
 // Client is one WebSocket connection: one user in one organization.
 type Client struct {
-	hub       *Hub
-	conn      net.Conn        // the upgraded connection (reads and blocking writes)
-	sock      net.Conn        // the socket under it, which Close really closes
+	hub *Hub
+	// sock is the socket under the upgraded connection: the writers and the
+	// end of the connection use it, never the web framework's wrapper, which
+	// is recycled once the connection's handler returns, while a close
+	// frame or a slow client's writer may still be at work.
+	sock      net.Conn
 	raw       syscall.RawConn // the socket's descriptor, for writes that never block; nil when unavailable
 	orgID     string
 	orgSlug   string
@@ -41,8 +44,7 @@ type heldEvent struct {
 }
 
 func newClient(h *Hub, conn net.Conn, s Session) *Client {
-	c := &Client{hub: h, conn: conn, orgID: s.OrgID, orgSlug: s.OrgSlug, userID: s.UserID, sessionID: s.SessionID, held: true}
-	c.sock = underlying(conn)
+	c := &Client{hub: h, sock: underlying(conn), orgID: s.OrgID, orgSlug: s.OrgSlug, userID: s.UserID, sessionID: s.SessionID, held: true}
 	if tc, ok := c.sock.(*net.TCPConn); ok {
 		_ = tc.SetWriteBuffer(h.cfg.SocketBuffer) // best effort: the queue bound holds either way
 	}
@@ -220,7 +222,7 @@ func (c *Client) takeQueue() ([][]byte, bool) {
 			// The close frame is out. The reader, which owns the socket's
 			// end, stops within a second: when the peer answers the close,
 			// or at this deadline.
-			_ = c.conn.SetReadDeadline(time.Now().Add(time.Second))
+			_ = c.sock.SetReadDeadline(time.Now().Add(time.Second))
 		}
 		return nil, false
 	}
@@ -306,7 +308,7 @@ func (c *Client) writeNow(buf []byte) (int, error) {
 // is empty; then the goroutine ends.
 func (c *Client) write(rest []byte) {
 	if len(rest) > 0 {
-		if _, err := c.conn.Write(rest); err != nil {
+		if _, err := c.sock.Write(rest); err != nil {
 			c.writeFailed()
 			return
 		}
@@ -325,7 +327,7 @@ func (c *Client) write(rest []byte) {
 		}
 		buf := appendFrames((*bp)[:0], frames)
 		*bp = buf
-		if _, err := c.conn.Write(buf); err != nil {
+		if _, err := c.sock.Write(buf); err != nil {
 			c.writeFailed()
 			return
 		}
