@@ -283,6 +283,43 @@ func TestPublisherResendsOnlyUnavailableEvents(t *testing.T) {
 	}
 }
 
+// A batch sent again after a call failed as a whole carries the same
+// events, ids included: the core knows it by them when only the answer was
+// lost (grpcplugin's emit memo), and answers instead of storing it twice.
+func TestPublisherRetriesABatchWithItsIDs(t *testing.T) {
+	var mu sync.Mutex
+	var calls [][]string
+	api := &sdktest.HostFuncs{EmitFunc: func(_ context.Context, evs []grpcplugin.Event) (grpcplugin.EmitResult, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		var ids []string
+		for _, e := range evs {
+			ids = append(ids, e.ID)
+		}
+		calls = append(calls, ids)
+		if len(calls) == 1 {
+			return grpcplugin.EmitResult{}, grpcplugin.ErrUnavailable
+		}
+		return grpcplugin.EmitResult{Accepted: len(evs)}, nil
+	}}
+	host := sdk.NewHost(api, sdk.HostOptions{Manifest: manifest()})
+	ctx := testCtx(t)
+	pub := host.NewPublisher(ctx, sdk.PublisherOptions{Linger: time.Hour})
+	for i := range 3 {
+		if err := pub.Publish(ctx, acme, sdk.Event{Type: "test.event", Data: i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pub.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) != 2 || len(calls[0]) != 3 || !slices.Equal(calls[0], calls[1]) || calls[0][0] == "" || calls[0][0] == calls[0][1] {
+		t.Fatalf("calls %v, want one batch of distinct ids sent twice alike", calls)
+	}
+}
+
 func TestStateAndDatasets(t *testing.T) {
 	_, host := servedHost(t)
 	ctx := testCtx(t)

@@ -24,8 +24,9 @@ type PublisherOptions struct {
 	// Retries is how often a batch that failed with ErrUnavailable is sent
 	// again, and the events of a batch the core answered unavailable one
 	// by one (it stored the others); default 3. The core stores nothing of
-	// a batch it fails as a whole, so a retry sends no event twice, short
-	// of an answer lost with the connection.
+	// a batch it fails as a whole, and answers a batch sent again after its
+	// answer was lost with that answer (it knows the batch by its events'
+	// ids, which a retry keeps), so a retry stores no event twice.
 	Retries int
 	// OnRejected, if set, is called from the Publisher's goroutine for each
 	// event the core refused.

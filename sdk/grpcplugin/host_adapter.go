@@ -12,12 +12,21 @@ import (
 // each request's shape, converts it and hands it to the core's HostServer.
 type hostService struct {
 	pluginv1.UnimplementedHostServer
-	impl HostServer
+	impl  HostServer
+	emits emitMemo
 }
 
 var _ pluginv1.HostServer = (*hostService)(nil)
 
+// Emit answers a batch sent again with the answer it got (see emitMemo).
 func (s *hostService) Emit(ctx context.Context, req *pluginv1.EmitRequest) (*pluginv1.EmitResponse, error) {
+	if key := emitKey(req); key != "" && len(req.GetEvents()) <= MaxBatchEvents {
+		return s.emits.do(ctx, key, func() (*pluginv1.EmitResponse, error) { return s.emit(ctx, req) })
+	}
+	return s.emit(ctx, req)
+}
+
+func (s *hostService) emit(ctx context.Context, req *pluginv1.EmitRequest) (*pluginv1.EmitResponse, error) {
 	in := req.GetEvents()
 	if len(in) > MaxBatchEvents {
 		return nil, ToStatus(NewError(CodeInvalidInput, "emit: batch larger than 1000 events"))

@@ -1758,8 +1758,9 @@ type Event struct {
 	// target_user_id, when set, limits delivery to that user's connections.
 	TargetUserId string `protobuf:"bytes,3,opt,name=target_user_id,json=targetUserId,proto3" json:"target_user_id,omitempty"`
 	DataJson     []byte `protobuf:"bytes,4,opt,name=data_json,json=dataJson,proto3" json:"data_json,omitempty"`
-	// id is assigned by the plugin (a UUID); the core may use it to drop a
-	// duplicate of a retried batch.
+	// id is assigned by the plugin, once per event (a UUID). A batch sent
+	// again with the same ids, after its answer was lost, gets the first
+	// call's answer instead of being stored twice.
 	Id            string `protobuf:"bytes,5,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
