@@ -99,3 +99,11 @@ func (r *Resolver) Evict(slug string) {
 	}
 	delete(r.entries, slug)
 }
+
+// EvictAll forgets every organization (a replica that may have missed
+// changes made elsewhere).
+func (r *Resolver) EvictAll() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.entries, r.byID = map[string]resolved{}, map[string]resolved{}
+}

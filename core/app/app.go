@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -69,7 +70,9 @@ type App struct {
 	Market   *marketplace.Service
 	API      *httpapi.API
 
-	nc         *nats.Conn
+	nc         *nats.Conn // the journal's
+	busNC      *nats.Conn // the bus's
+	catchUps   chan struct{}
 	metricsSrv *http.Server
 	background context.CancelFunc
 	bgDone     chan struct{}
@@ -82,6 +85,8 @@ type App struct {
 	onOrgChange      []func(orgID string, kind tenants.ChangeKind)
 	onMemberChange   []func(orgID, userID string, kind tenants.ChangeKind)
 	onSessionRevoked []func(sessionID string)
+	onCatchUp        []func(ctx context.Context)
+	controlLost      atomic.Bool // a control message could not be sent
 }
 
 // New opens the database, applies migrations and builds every component.
@@ -89,7 +94,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, replica: uuid.Must(uuid.NewV7()).String()}
+	a := &App{Config: cfg, Log: log, replica: uuid.Must(uuid.NewV7()).String(), catchUps: make(chan struct{}, 1)}
 	db, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
 	if err != nil {
 		return nil, err
@@ -122,7 +127,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Auth.LoadRevocations(ctx); err != nil {
+	if _, err := a.Auth.LoadRevocations(ctx); err != nil {
 		return nil, err
 	}
 	a.Tenants = tenants.NewService(db.DB, a.RBAC, tenants.Config{
@@ -166,6 +171,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	a.background, a.bgDone = cancel, make(chan struct{})
 	go func() {
 		defer close(a.bgDone)
+		go a.runCatchUps(bg)
 		a.Events.RunRetention(bg, 10*time.Minute)
 	}()
 	ok = true
@@ -257,6 +263,7 @@ func (a *App) Close() error {
 	err := errors.Join(a.Journal.Close(), a.Bus.Close())
 	if a.nc != nil {
 		a.nc.Close()
+		a.busNC.Close()
 	}
 	return errors.Join(err, a.DB.Close())
 }
@@ -269,13 +276,29 @@ func (a *App) openEvents(ctx context.Context) error {
 		a.Journal = events.NewSQLJournal(a.DB.DB)
 		return nil
 	}
-	nc, err := nats.Connect(a.Config.NATSURL, nats.Name("switchyard"), nats.MaxReconnects(-1),
-		nats.ReconnectWait(500*time.Millisecond), nats.Timeout(5*time.Second),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			a.Log.Warn("NATS disconnected; reconnecting", "error", err)
-		}),
-		nats.ReconnectHandler(func(*nats.Conn) { a.Log.Info("NATS reconnected") }))
+	logged := func(what string, extra ...nats.Option) []nats.Option {
+		return append([]nats.Option{nats.Name("switchyard " + what),
+			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+				a.Log.Warn("NATS disconnected; reconnecting", "connection", what, "error", err)
+			})}, extra...)
+	}
+	// The journal's connection sends nothing late (see ConnectNATS). The
+	// bus's keeps control messages made while disconnected and sends them
+	// on reconnecting; and since whatever other replicas sent meanwhile is
+	// lost to it, a reconnect also makes this replica catch up.
+	nc, err := events.ConnectNATS(a.Config.NATSURL, logged("journal",
+		nats.ReconnectHandler(func(*nats.Conn) { a.Log.Info("NATS reconnected", "connection", "journal") }))...)
 	if err != nil {
+		return fmt.Errorf("connect to NATS: %w", err)
+	}
+	busNC, err := events.ConnectNATS(a.Config.NATSURL, logged("bus",
+		nats.ReconnectBufSize(nats.DefaultReconnectBufSize),
+		nats.ReconnectHandler(func(*nats.Conn) {
+			a.Log.Info("NATS reconnected; catching up on changes made meanwhile", "connection", "bus")
+			a.reconnected()
+		}))...)
+	if err != nil {
+		nc.Close()
 		return fmt.Errorf("connect to NATS: %w", err)
 	}
 	j, err := events.NewJetStreamJournal(ctx, nc, events.JetStreamOptions{
@@ -283,9 +306,10 @@ func (a *App) openEvents(ctx context.Context) error {
 	}, a.Log.With("component", "journal"))
 	if err != nil {
 		nc.Close()
+		busNC.Close()
 		return err
 	}
-	a.nc, a.Journal, a.Bus = nc, j, events.NewNATSBus(nc, a.Config.NATSPrefix)
+	a.nc, a.busNC, a.Journal, a.Bus = nc, busNC, j, events.NewNATSBus(busNC, a.Config.NATSPrefix)
 	return nil
 }
 
@@ -295,8 +319,10 @@ func (a *App) readyChecks() []httpapi.ReadyCheck {
 		return nil
 	}
 	return []httpapi.ReadyCheck{{Name: "nats", Check: func(context.Context) error {
-		if s := a.nc.Status(); s != nats.CONNECTED {
-			return fmt.Errorf("NATS is %s", s)
+		for _, nc := range []*nats.Conn{a.nc, a.busNC} {
+			if s := nc.Status(); s != nats.CONNECTED {
+				return fmt.Errorf("NATS is %s", s)
+			}
 		}
 		return nil
 	}}}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/switchyard/switchyard/core/auth"
 	"github.com/switchyard/switchyard/core/events"
@@ -47,8 +48,74 @@ func (a *App) publishControl(topic string, v any) {
 		return
 	}
 	if err := a.Bus.Publish(context.Background(), topic, raw); err != nil {
-		a.Log.Error("control message not sent; other replicas catch up within the cache lifetime", "topic", topic, "error", err)
+		a.controlLost.Store(true)
+		a.Log.Error("control message not sent; the other replicas will be told to catch up once the bus is back", "topic", topic, "error", err)
 	}
+}
+
+// catchUpRequest asks the other replicas to catch up: one of this
+// replica's control messages was lost.
+type catchUpRequest struct {
+	From string `json:"from"` // the replica asking
+}
+
+// reconnected runs when the bus connection came back. Control messages
+// are core NATS messages, kept by no one: whatever the other replicas sent
+// while this one was away is lost to it, so it catches up from the
+// database; and if a message of its own could not be sent, it asks the
+// others to do the same.
+func (a *App) reconnected() {
+	if a.controlLost.Swap(false) {
+		a.publishControl(events.TopicCatchUp, catchUpRequest{From: a.replica})
+	}
+	a.requestCatchUp()
+}
+
+// requestCatchUp schedules a catch-up; requests made while one is waiting
+// are one request.
+func (a *App) requestCatchUp() {
+	select {
+	case a.catchUps <- struct{}{}:
+	default:
+	}
+}
+
+func (a *App) runCatchUps(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.catchUps:
+			a.catchUp(ctx)
+		}
+	}
+}
+
+// catchUp rebuilds from the database everything the control messages
+// keep current: the policy memory, the sessions revoked (their sockets
+// are closed), the organizations cached; then every reaction registered
+// in onCatchUp runs (the hub closes the sockets that lost their right to
+// exist).
+func (a *App) catchUp(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := a.RBAC.ReloadAll(); err != nil {
+		a.Log.Error("catch-up: policy reload failed", "error", err)
+	}
+	revoked, err := a.Auth.LoadRevocations(ctx)
+	if err != nil {
+		a.Log.Error("catch-up: revoked sessions not loaded", "error", err)
+	}
+	for _, id := range revoked {
+		for _, fn := range a.onSessionRevoked {
+			fn(id)
+		}
+	}
+	a.Resolver.EvictAll()
+	for _, fn := range a.onCatchUp {
+		fn(ctx)
+	}
+	a.Log.Info("caught up with changes made while the bus was away", "sessions_revoked", len(revoked))
 }
 
 // wireChanges connects the parts' change notifications: locally at once,
@@ -105,6 +172,12 @@ func (a *App) wireChanges() error {
 			var m memberChanged
 			if json.Unmarshal(raw, &m) == nil {
 				a.applyMember(m)
+			}
+		},
+		events.TopicCatchUp: func(raw []byte) {
+			var r catchUpRequest
+			if json.Unmarshal(raw, &r) == nil && r.From != a.replica {
+				a.requestCatchUp()
 			}
 		},
 		events.TopicSessionRevoked: func(raw []byte) {

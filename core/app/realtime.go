@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -44,6 +45,21 @@ func (a *App) newHub() *hub.Hub {
 	a.onMemberChange = append(a.onMemberChange, func(orgID, userID string, kind tenants.ChangeKind) {
 		if kind == tenants.MemberRemoved {
 			h.DisconnectUser(orgID, userID)
+		}
+	})
+	a.onCatchUp = append(a.onCatchUp, func(ctx context.Context) {
+		n := h.Recheck(func(orgID, userID string) bool {
+			org, err := a.Resolver.ByID(ctx, orgID)
+			switch {
+			case errors.Is(err, tenants.ErrNotFound):
+				return false
+			case err != nil:
+				return true // only a certain answer closes a socket, never a failed query
+			}
+			return !org.Suspended() && a.RBAC.Can(userID, org.Slug, rbac.EventsRead)
+		}, "access changed while this replica was away")
+		if n > 0 {
+			a.Log.Info("catch-up: closed sockets that lost their access", "sockets", n)
 		}
 	})
 	a.onOrgChange = append(a.onOrgChange, func(orgID string, kind tenants.ChangeKind) {

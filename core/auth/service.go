@@ -369,20 +369,26 @@ func (s *Service) OnRevoke(fn func(Revocation)) {
 }
 
 // LoadRevocations remembers the sessions revoked recently enough that
-// their access tokens could still be alive. Called at start.
-func (s *Service) LoadRevocations(ctx context.Context) error {
+// their access tokens could still be alive: at start, and when a replica
+// may have missed the news of some. It returns the sessions it did not
+// know of.
+func (s *Service) LoadRevocations(ctx context.Context) ([]string, error) {
 	since := s.now().Add(-s.cfg.AccessTTL - time.Minute)
 	var rows []session
 	if err := s.db.WithContext(ctx).Select("id", "revoked_at").
 		Where("revoked_at IS NOT NULL AND revoked_at > ?", since).Find(&rows).Error; err != nil {
-		return fmt.Errorf("auth: load revocations: %w", err)
+		return nil, fmt.Errorf("auth: load revocations: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var added []string
 	for _, r := range rows {
+		if _, known := s.revoked[r.ID]; !known {
+			added = append(added, r.ID)
+		}
 		s.revoked[r.ID] = r.RevokedAt.Add(s.cfg.AccessTTL + time.Minute)
 	}
-	return nil
+	return added, nil
 }
 
 // VerifyAccess checks an access token: signature, algorithm, issuer,

@@ -24,4 +24,7 @@ const (
 	TopicOrgChanged     = "org.changed"
 	TopicMemberChanged  = "member.changed"
 	TopicPluginChanged  = "plugin.changed"
+	// TopicCatchUp asks every replica to rebuild what the control
+	// messages keep current from the database: one was lost.
+	TopicCatchUp = "catch_up"
 )

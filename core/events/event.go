@@ -59,6 +59,10 @@ var (
 	ErrHistoryGap = errors.New("history is not continuous from that point")
 	// ErrClosed: the journal is shut down.
 	ErrClosed = errors.New("event journal is closed")
+	// ErrUnavailable: the journal cannot be reached (NATS is down or
+	// reconnecting); nothing of the append was stored, so it is safe to
+	// send again.
+	ErrUnavailable = errors.New("event journal is unreachable; nothing was stored")
 )
 
 // Limits on events.

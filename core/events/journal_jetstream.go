@@ -197,6 +197,9 @@ func (j *JetStreamJournal) Append(ctx context.Context, orgID string, drafts []Dr
 		for attempt := 0; ; attempt++ {
 			if !a.known {
 				if a.last, err = j.lastSeq(ctx, orgID); err != nil {
+					if disconnected(err) {
+						return out, fmt.Errorf("events: append: %w (%w)", ErrUnavailable, err)
+					}
 					return out, fmt.Errorf("events: append: %w", err)
 				}
 				a.known = true
@@ -224,6 +227,9 @@ func (j *JetStreamJournal) Append(ctx context.Context, orgID string, drafts []Dr
 				continue
 			}
 			a.known = false
+			if disconnected(err) {
+				return out, fmt.Errorf("events: append: %w (%w)", ErrUnavailable, err)
+			}
 			return out, fmt.Errorf("events: append: %w", err)
 		}
 		out = append(out, e)

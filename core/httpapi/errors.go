@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchyard/switchyard/core/auth"
+	"github.com/switchyard/switchyard/core/events"
 	"github.com/switchyard/switchyard/core/jobs"
 	"github.com/switchyard/switchyard/core/marketplace"
 	"github.com/switchyard/switchyard/core/pluginhost"
@@ -137,6 +138,10 @@ func toAPIError(err error) *Error {
 	}
 	if e := detailedError(err); e != nil {
 		return e
+	}
+	if errors.Is(err, events.ErrUnavailable) {
+		return &Error{Status: http.StatusServiceUnavailable, Code: "journal_unavailable", RetryAfter: 1,
+			Message: "events cannot be stored right now (the event journal is unreachable); nothing was stored, send again"}
 	}
 	for _, d := range domainErrors {
 		if errors.Is(err, d.err) {

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -109,4 +110,146 @@ func TestTwoReplicas(t *testing.T) {
 		t.Fatalf("logout reached the other replica's socket after %s", d)
 	}
 	b.As(owner).Do(t, "GET", "/api/v1/me", nil).Must(t, http.StatusUnauthorized)
+}
+
+// TestPublishAcrossANATSOutage: while the NATS server of a replicated core
+// is down, the publish API answers 503 journal_unavailable with
+// Retry-After and /readyz says NATS is not connected; the refused events
+// are never stored nor delivered later. Once NATS is back, without
+// restarting the core, publishing works again and subscribed sockets get
+// the new events, numbered after the last stored one.
+func TestPublishAcrossANATSOutage(t *testing.T) {
+	srv := natstest.Embedded(t)
+	cfg := apptest.Config(t, store.SQLite)
+	cfg.NATSURL = srv.URL()
+	cfg.NATSStream, cfg.NATSPrefix = natstest.Names()
+	s := apptest.Start(t, cfg)
+	owner := s.Register(t, "owner")
+	s.CreateOrg(t, owner, "acme")
+	sock, _ := s.Dial(t, owner, "acme")
+	sock.Send(map[string]any{"type": "subscribe", "events": []string{"custom.*"}})
+	sock.Expect("subscribed")
+	before := publish(t, s, owner, "acme", 2, "custom.before")
+	for _, want := range before {
+		if f := sock.Expect("custom.before"); f.Seq != want {
+			t.Fatalf("got seq %d, want %d", f.Seq, want)
+		}
+	}
+
+	srv.Stop()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Client().Do(t, "GET", "/readyz", nil).Status != http.StatusServiceUnavailable {
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz still ready 10 s after NATS went down")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	refused := map[string]any{"events": []map[string]any{{"type": "custom.refused", "data": map[string]any{}}}}
+	r := s.As(owner).Do(t, "POST", "/api/v1/orgs/acme/events", refused).Must(t, http.StatusServiceUnavailable)
+	if r.ErrorCode() != "journal_unavailable" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("publish with NATS down: %s, Retry-After %q", r.Body, r.Header.Get("Retry-After"))
+	}
+
+	srv.Start()
+	deadline = time.Now().Add(10 * time.Second)
+	var after []uint64
+	for after == nil {
+		r := s.As(owner).Do(t, "POST", "/api/v1/orgs/acme/events",
+			map[string]any{"events": []map[string]any{{"type": "custom.after", "data": map[string]any{}}}})
+		switch {
+		case r.Status == http.StatusCreated:
+			var out struct {
+				Items []struct {
+					Seq uint64 `json:"seq"`
+				} `json:"items"`
+			}
+			r.Decode(t, &out)
+			after = []uint64{out.Items[0].Seq}
+		case r.Status != http.StatusServiceUnavailable || time.Now().After(deadline):
+			t.Fatalf("publish after NATS came back: %d %s", r.Status, r.Body)
+		default:
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if f := sock.Expect("custom.after"); f.Seq != after[0] || f.Seq <= before[len(before)-1] {
+		t.Fatalf("after the outage: socket got seq %d, publish answered %d, last before %d", f.Seq, after[0], before[len(before)-1])
+	}
+	sock.Quiet(300*time.Millisecond, "user.presence", "user.activity")
+	r = s.As(owner).Do(t, "GET", "/api/v1/orgs/acme/events?types=custom.refused", nil).Must(t, http.StatusOK)
+	var hist struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	r.Decode(t, &hist)
+	if len(hist.Items) != 0 {
+		t.Fatalf("a refused event was stored: %s", r.Body)
+	}
+}
+
+// TestReplicaCatchesUpAfterABusGap: replica B loses NATS (its link, not
+// the server) while A removes a member and ends a session. Those control
+// messages never reach B; once B's link is back it catches up from the
+// database by itself: the removed member is refused and their socket on B
+// closed with 1008, the ended session's token is refused, and a member
+// untouched keeps access and socket.
+func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
+	cfg := apptest.Config(t, store.Postgres)
+	cfg.NATSURL = natstest.URL(t)
+	cfg.NATSStream, cfg.NATSPrefix = natstest.Names()
+	t.Cleanup(func() {
+		if nc, err := nats.Connect(cfg.NATSURL); err == nil {
+			if js, err := jetstream.New(nc); err == nil {
+				_ = js.DeleteStream(context.Background(), cfg.NATSStream)
+			}
+			nc.Close()
+		}
+	})
+	link := natstest.NewProxy(t, cfg.NATSURL)
+	cfgB := cfg
+	cfgB.DataDir = t.TempDir()
+	cfgB.NATSURL = link.URL()
+	a := apptest.Start(t, cfg)
+	b := apptest.Start(t, cfgB)
+
+	owner := a.Register(t, "owner")
+	a.CreateOrg(t, owner, "acme")
+	bob, carol, dave := a.Register(t, "bob"), a.Register(t, "carol"), a.Register(t, "dave")
+	for _, u := range []*apptest.User{bob, carol, dave} {
+		a.Join(t, owner, "acme", u, "member")
+	}
+	bobSock, _ := b.Dial(t, bob, "acme")
+	daveSock, _ := b.Dial(t, dave, "acme")
+	for _, u := range []*apptest.User{bob, carol, dave} {
+		b.As(u).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
+	}
+
+	link.Cut()
+	deadline := time.Now().Add(10 * time.Second)
+	for b.Client().Do(t, "GET", "/readyz", nil).Status != http.StatusServiceUnavailable {
+		if time.Now().After(deadline) {
+			t.Fatal("B still ready 10 s after its NATS link was cut")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	a.As(owner).Do(t, "DELETE", "/api/v1/orgs/acme/members/"+bob.ID, nil).Must(t, http.StatusNoContent)
+	a.As(carol).Do(t, "POST", "/api/v1/auth/logout", nil).Must(t, http.StatusNoContent)
+	link.Restore()
+
+	if code := bobSock.CloseCode(10 * time.Second); code != websocket.StatusPolicyViolation {
+		t.Fatalf("the removed member's socket on B closed with %d, want 1008", code)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		bobStatus := b.As(bob).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Status
+		carolStatus := b.As(carol).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Status
+		if bobStatus != http.StatusOK && carolStatus == http.StatusUnauthorized {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the gap B answers the removed member %d and the ended session %d", bobStatus, carolStatus)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.As(dave).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
+	daveSock.Send(map[string]any{"type": "subscribe", "events": []string{"custom.*"}})
+	daveSock.Expect("subscribed")
 }

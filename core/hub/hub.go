@@ -391,6 +391,31 @@ func (h *Hub) DisconnectOrg(orgID, reason string) int {
 		func(c *Client) { c.closeWith(ClosePolicy, reason) })
 }
 
+// Recheck asks allowed about every connection, outside the hub's locks,
+// and closes with a policy code those it refuses (after a replica missed
+// news of changes: a member removed, an organization suspended). allowed
+// is asked once per organization and user. It returns how many it closed.
+func (h *Hub) Recheck(allowed func(orgID, userID string) bool, reason string) int {
+	var all []*Client
+	h.each(func(*Client) bool { return true }, func(c *Client) { all = append(all, c) })
+	type who struct{ org, user string }
+	verdict := map[who]bool{}
+	closed := 0
+	for _, c := range all {
+		k := who{c.orgID, c.userID}
+		ok, seen := verdict[k]
+		if !seen {
+			ok = allowed(c.orgID, c.userID)
+			verdict[k] = ok
+		}
+		if !ok {
+			c.closeWith(ClosePolicy, reason)
+			closed++
+		}
+	}
+	return closed
+}
+
 // Count reports the connections of an organization on this replica (all
 // organizations when orgID is empty).
 func (h *Hub) Count(orgID string) int {

@@ -8,8 +8,12 @@ package natstest
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +35,23 @@ func URL(t testing.TB) string {
 		nc.Close()
 		return u
 	}
-	opts := &server.Options{
+	return Embedded(t).URL()
+}
+
+// Server is a NATS server embedded in the test process, with JetStream
+// stored (fsynced) in a temporary directory. Stop and Start take it down
+// and back up on the same address over the same store, as an operator
+// restarting NATS would.
+type Server struct {
+	t    testing.TB
+	opts server.Options
+	s    *server.Server
+}
+
+// Embedded starts a server for t; it is shut down when t ends.
+func Embedded(t testing.TB) *Server {
+	t.Helper()
+	e := &Server{t: t, opts: server.Options{
 		Host:       "127.0.0.1",
 		Port:       -1,
 		JetStream:  true,
@@ -39,17 +59,41 @@ func URL(t testing.TB) string {
 		SyncAlways: true,
 		NoLog:      true,
 		NoSigs:     true,
-	}
-	s, err := server.NewServer(opts)
+	}}
+	e.Start()
+	e.opts.Port = e.s.Addr().(*net.TCPAddr).Port // a restart keeps the address
+	t.Cleanup(e.Stop)
+	return e
+}
+
+// URL is the server's client address.
+func (e *Server) URL() string {
+	return fmt.Sprintf("nats://%s:%d", e.opts.Host, e.opts.Port)
+}
+
+// Start starts the server (again, after Stop).
+func (e *Server) Start() {
+	e.t.Helper()
+	opts := e.opts
+	s, err := server.NewServer(&opts)
 	if err != nil {
-		t.Fatalf("embedded NATS: %v", err)
+		e.t.Fatalf("embedded NATS: %v", err)
 	}
 	go s.Start()
 	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("embedded NATS did not start")
+		e.t.Fatal("embedded NATS did not start")
 	}
-	t.Cleanup(s.Shutdown)
-	return s.ClientURL()
+	e.s = s
+}
+
+// Stop shuts the server down and waits until it has.
+func (e *Server) Stop() {
+	if e.s == nil {
+		return
+	}
+	e.s.Shutdown()
+	e.s.WaitForShutdown()
+	e.s = nil
 }
 
 // Names returns a stream name and subject prefix no other test uses, so
@@ -59,4 +103,94 @@ func Names() (stream, prefix string) {
 	_, _ = rand.Read(b[:])
 	id := hex.EncodeToString(b[:])
 	return "TEST_" + strings.ToUpper(id), "t" + id
+}
+
+// Proxy relays TCP connections to a NATS server, and can cut them: a
+// replica that reaches NATS through it loses the server while the others
+// keep it, as when a network link fails.
+type Proxy struct {
+	target string
+	ln     net.Listener
+
+	mu    sync.Mutex
+	cut   bool
+	conns map[net.Conn]struct{}
+}
+
+// NewProxy relays to the server at url (nats://host:port) until t ends.
+func NewProxy(t testing.TB, url string) *Proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Proxy{target: strings.TrimPrefix(url, "nats://"), ln: ln, conns: map[net.Conn]struct{}{}}
+	go p.serve()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		p.Cut()
+	})
+	return p
+}
+
+// URL is the address to connect to instead of the server's.
+func (p *Proxy) URL() string { return "nats://" + p.ln.Addr().String() }
+
+// Cut closes every relayed connection and refuses new ones until Restore.
+func (p *Proxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = true
+	for c := range p.conns {
+		_ = c.Close()
+	}
+	clear(p.conns)
+}
+
+// Restore relays new connections again.
+func (p *Proxy) Restore() {
+	p.mu.Lock()
+	p.cut = false
+	p.mu.Unlock()
+}
+
+func (p *Proxy) serve() {
+	for {
+		in, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		go p.relay(in)
+	}
+}
+
+func (p *Proxy) relay(in net.Conn) {
+	out, err := net.DialTimeout("tcp", p.target, 5*time.Second)
+	if err != nil {
+		_ = in.Close()
+		return
+	}
+	p.mu.Lock()
+	if p.cut {
+		p.mu.Unlock()
+		_ = in.Close()
+		_ = out.Close()
+		return
+	}
+	p.conns[in], p.conns[out] = struct{}{}, struct{}{}
+	p.mu.Unlock()
+	done := make(chan struct{}, 2)
+	pipe := func(dst, src net.Conn) {
+		_, _ = io.Copy(dst, src)
+		done <- struct{}{}
+	}
+	go pipe(out, in)
+	go pipe(in, out)
+	<-done
+	_ = in.Close()
+	_ = out.Close()
+	p.mu.Lock()
+	delete(p.conns, in)
+	delete(p.conns, out)
+	p.mu.Unlock()
 }
