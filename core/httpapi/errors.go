@@ -14,6 +14,7 @@ import (
 	"github.com/switchyard/switchyard/core/marketplace"
 	"github.com/switchyard/switchyard/core/pluginhost"
 	"github.com/switchyard/switchyard/core/rbac"
+	"github.com/switchyard/switchyard/core/store"
 	"github.com/switchyard/switchyard/sdk/grpcplugin"
 	"github.com/switchyard/switchyard/tenants"
 )
@@ -143,6 +144,10 @@ func toAPIError(err error) *Error {
 		return &Error{Status: http.StatusServiceUnavailable, Code: "journal_unavailable", RetryAfter: 1,
 			Message: "events cannot be stored right now (the event journal is unreachable); nothing was stored, send again"}
 	}
+	if store.Unavailable(err) {
+		return &Error{Status: http.StatusServiceUnavailable, Code: "database_unavailable", RetryAfter: 1,
+			Message: "the database cannot be reached right now; try again"}
+	}
 	for _, d := range domainErrors {
 		if errors.Is(err, d.err) {
 			e := apiErr(d.status, d.code, d.err.Error())
@@ -191,6 +196,11 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			log.ErrorContext(c.UserContext(), "request failed",
 				"request_id", requestID(c), "method", c.Method(), "route", routePath(c), "error", err)
 			ae = apiErr(http.StatusInternalServerError, "internal", "internal error; quote request id "+requestID(c))
+		} else if direct := (*Error)(nil); ae.Status >= 500 && !errors.As(err, &direct) {
+			// An outage (database, journal): the client is told to retry,
+			// the operator what failed.
+			log.WarnContext(c.UserContext(), "request failed", "request_id", requestID(c), "method", c.Method(),
+				"route", routePath(c), "code", ae.Code, "error", err)
 		}
 		if ae.RetryAfter > 0 {
 			c.Set(fiber.HeaderRetryAfter, itoa(ae.RetryAfter))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/switchyard/switchyard/core/app/apptest"
 	"github.com/switchyard/switchyard/core/events/natstest"
+	"github.com/switchyard/switchyard/core/nettest"
 	"github.com/switchyard/switchyard/core/store"
 )
 
@@ -203,10 +205,10 @@ func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
 			nc.Close()
 		}
 	})
-	link := natstest.NewProxy(t, cfg.NATSURL)
+	link := nettest.NewLink(t, strings.TrimPrefix(cfg.NATSURL, "nats://"))
 	cfgB := cfg
 	cfgB.DataDir = t.TempDir()
-	cfgB.NATSURL = link.URL()
+	cfgB.NATSURL = "nats://" + link.Addr()
 	a := apptest.Start(t, cfg)
 	b := apptest.Start(t, cfgB)
 

@@ -9,11 +9,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -103,94 +101,4 @@ func Names() (stream, prefix string) {
 	_, _ = rand.Read(b[:])
 	id := hex.EncodeToString(b[:])
 	return "TEST_" + strings.ToUpper(id), "t" + id
-}
-
-// Proxy relays TCP connections to a NATS server, and can cut them: a
-// replica that reaches NATS through it loses the server while the others
-// keep it, as when a network link fails.
-type Proxy struct {
-	target string
-	ln     net.Listener
-
-	mu    sync.Mutex
-	cut   bool
-	conns map[net.Conn]struct{}
-}
-
-// NewProxy relays to the server at url (nats://host:port) until t ends.
-func NewProxy(t testing.TB, url string) *Proxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &Proxy{target: strings.TrimPrefix(url, "nats://"), ln: ln, conns: map[net.Conn]struct{}{}}
-	go p.serve()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		p.Cut()
-	})
-	return p
-}
-
-// URL is the address to connect to instead of the server's.
-func (p *Proxy) URL() string { return "nats://" + p.ln.Addr().String() }
-
-// Cut closes every relayed connection and refuses new ones until Restore.
-func (p *Proxy) Cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = true
-	for c := range p.conns {
-		_ = c.Close()
-	}
-	clear(p.conns)
-}
-
-// Restore relays new connections again.
-func (p *Proxy) Restore() {
-	p.mu.Lock()
-	p.cut = false
-	p.mu.Unlock()
-}
-
-func (p *Proxy) serve() {
-	for {
-		in, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		go p.relay(in)
-	}
-}
-
-func (p *Proxy) relay(in net.Conn) {
-	out, err := net.DialTimeout("tcp", p.target, 5*time.Second)
-	if err != nil {
-		_ = in.Close()
-		return
-	}
-	p.mu.Lock()
-	if p.cut {
-		p.mu.Unlock()
-		_ = in.Close()
-		_ = out.Close()
-		return
-	}
-	p.conns[in], p.conns[out] = struct{}{}, struct{}{}
-	p.mu.Unlock()
-	done := make(chan struct{}, 2)
-	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
-		done <- struct{}{}
-	}
-	go pipe(out, in)
-	go pipe(in, out)
-	<-done
-	_ = in.Close()
-	_ = out.Close()
-	p.mu.Lock()
-	delete(p.conns, in)
-	delete(p.conns, out)
-	p.mu.Unlock()
 }
