@@ -150,7 +150,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		return nil, err
 	}
 	a.Events = events.NewService(a.Journal, db.DB, events.Config{
-		RatePerSec: a.eventQuota,
+		RatePerSec: a.eventQuota, Keep: cfg.EventsKeep, MaxAge: cfg.EventsMaxAge,
 	}, log.With("component", "events"), a.Registry)
 	if err := a.wireChanges(); err != nil {
 		return nil, err
@@ -302,7 +302,7 @@ func (a *App) openEvents(ctx context.Context) error {
 		return fmt.Errorf("connect to NATS: %w", err)
 	}
 	j, err := events.NewJetStreamJournal(ctx, nc, events.JetStreamOptions{
-		Stream: a.Config.NATSStream, Prefix: a.Config.NATSPrefix,
+		Stream: a.Config.NATSStream, Prefix: a.Config.NATSPrefix, Keep: a.Config.EventsKeep, MaxAge: a.Config.EventsMaxAge,
 	}, a.Log.With("component", "journal"))
 	if err != nil {
 		nc.Close()

@@ -76,6 +76,11 @@ type Config struct {
 	QuotaPlugins      int `env:"QUOTA_PLUGINS" envDefault:"20" flag:"quota-plugins" help:"default installed plugins per organization"`
 	QuotaSockets      int `env:"QUOTA_SOCKETS" envDefault:"1000" flag:"quota-sockets" help:"default concurrent sockets per organization"`
 	QuotaEventsPerSec int `env:"QUOTA_EVENTS_PER_SEC" envDefault:"1000" flag:"quota-events-per-sec" help:"default events per second per organization"`
+
+	// EventsKeep and EventsMaxAge bound each organization's event history:
+	// what a reconnecting socket can resume from and GET /events serves.
+	EventsKeep   int           `env:"EVENTS_KEEP" envDefault:"10000" flag:"events-keep" help:"events kept per organization for resume and history"`
+	EventsMaxAge time.Duration `env:"EVENTS_MAX_AGE" envDefault:"168h" flag:"events-max-age" help:"how long events stay in an organization's history"`
 }
 
 // Prefix starts every environment variable.
@@ -180,6 +185,12 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			bad(name, "must be a positive duration")
 		}
+	}
+	if c.EventsKeep < 1 || c.EventsKeep > 10_000_000 {
+		bad("EVENTS_KEEP", "must be between 1 and 10000000 events")
+	}
+	if c.EventsMaxAge < time.Minute {
+		bad("EVENTS_MAX_AGE", "must be at least 1m")
 	}
 	if c.AccessTokenTTL > time.Hour {
 		bad("ACCESS_TOKEN_TTL", "must be at most 1h: access tokens are meant to be short-lived")

@@ -50,11 +50,13 @@ func TestValidateNamesEveryBadVariable(t *testing.T) {
 	c.TrustedKeys = []string{"abc"}
 	c.AccessTokenTTL = 48 * time.Hour
 	c.BodyLimit = 1
+	c.EventsKeep = 0
+	c.EventsMaxAge = time.Second
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("invalid config accepted")
 	}
-	for _, name := range []string{"ADDR", "DATABASE_URL", "JWT_SECRET", "ALLOWED_ORIGINS", "TRUSTED_KEYS", "ACCESS_TOKEN_TTL", "BODY_LIMIT"} {
+	for _, name := range []string{"ADDR", "DATABASE_URL", "JWT_SECRET", "ALLOWED_ORIGINS", "TRUSTED_KEYS", "ACCESS_TOKEN_TTL", "BODY_LIMIT", "EVENTS_KEEP", "EVENTS_MAX_AGE"} {
 		if !strings.Contains(err.Error(), "SWITCHYARD_"+name) {
 			t.Errorf("error does not name SWITCHYARD_%s: %v", name, err)
 		}

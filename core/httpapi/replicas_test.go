@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -254,4 +255,64 @@ func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
 	b.As(dave).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
 	daveSock.Send(map[string]any{"type": "subscribe", "events": []string{"custom.*"}})
 	daveSock.Expect("subscribed")
+}
+
+// TestHistoryBoundedByConfiguration: SWITCHYARD_EVENTS_KEEP bounds what an
+// organization's history serves: the newest events stay, a client asking
+// from before them is told to reload (410 history_gap), and a socket
+// resuming from there gets resume_failed. With NATS the stream applies the
+// bound as events arrive; the database journal applies it in its
+// retention pass (at start, then every 10 minutes).
+func TestHistoryBoundedByConfiguration(t *testing.T) {
+	check := func(t *testing.T, s *apptest.Server, owner *apptest.User, seqs []uint64) {
+		t.Helper()
+		var hist struct {
+			Items []struct {
+				Seq uint64 `json:"seq"`
+			} `json:"items"`
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			r := s.As(owner).Do(t, "GET", fmt.Sprintf("/api/v1/orgs/acme/events?types=custom.*&since=%d", seqs[2]), nil)
+			if r.Status == http.StatusOK {
+				r.Decode(t, &hist)
+				if len(hist.Items) == 5 && hist.Items[0].Seq == seqs[3] {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("history since the 3rd of 8 events, 5 kept: %d %s", r.Status, r.Body)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		r := s.As(owner).Do(t, "GET", fmt.Sprintf("/api/v1/orgs/acme/events?since=%d", seqs[1]), nil).Must(t, http.StatusGone)
+		if r.ErrorCode() != "history_gap" {
+			t.Fatalf("history from a pruned seq: %s", r.Body)
+		}
+		sock, hello := s.Dial(t, owner, "acme")
+		st := decode[status](t, hello.Data)
+		sock.Send(map[string]any{"type": "resume", "since": seqs[1], "epoch": st.Epoch})
+		sock.Expect("resume_failed")
+	}
+	t.Run("jetstream", func(t *testing.T) {
+		cfg := apptest.Config(t, store.SQLite)
+		cfg.NATSURL = natstest.Embedded(t).URL()
+		cfg.NATSStream, cfg.NATSPrefix = natstest.Names()
+		cfg.EventsKeep = 5
+		s := apptest.Start(t, cfg)
+		owner := s.Register(t, "owner")
+		s.CreateOrg(t, owner, "acme")
+		check(t, s, owner, publish(t, s, owner, "acme", 8, "custom.kept"))
+	})
+	t.Run("database", func(t *testing.T) {
+		cfg := apptest.Config(t, store.SQLite)
+		cfg.EventsKeep = 5
+		s := apptest.Start(t, cfg)
+		owner := s.Register(t, "owner")
+		s.CreateOrg(t, owner, "acme")
+		seqs := publish(t, s, owner, "acme", 8, "custom.kept")
+		s.Stop()
+		s = apptest.Start(t, cfg) // retention runs at start
+		check(t, s, owner, seqs)
+	})
 }
