@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -74,8 +75,9 @@ type App struct {
 	busNC      *nats.Conn // the bus's
 	catchUps   chan struct{}
 	metricsSrv *http.Server
+	bg         context.Context // ends when the App closes
 	background context.CancelFunc
-	bgDone     chan struct{}
+	bgWG       sync.WaitGroup
 
 	// replica names this process among the replicas sharing a bus.
 	replica string
@@ -167,16 +169,22 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Ready: a.readyChecks(),
 	})
 
-	bg, cancel := context.WithCancel(context.Background())
-	a.background, a.bgDone = cancel, make(chan struct{})
+	a.bg, a.background = context.WithCancel(context.Background())
+	a.bgWG.Add(2)
 	go func() {
-		defer close(a.bgDone)
-		go a.runCatchUps(bg)
-		a.Events.RunRetention(bg, 10*time.Minute)
+		defer a.bgWG.Done()
+		a.runCatchUps(a.bg)
+	}()
+	go func() {
+		defer a.bgWG.Done()
+		a.Events.RunRetention(a.bg, 10*time.Minute)
 	}()
 	ok = true
 	return a, nil
 }
+
+// Replica names this core process among those sharing the database.
+func (a *App) Replica() string { return a.replica }
 
 // eventQuota is an organization's events-per-second quota.
 func (a *App) eventQuota(orgID string) int {
@@ -199,6 +207,7 @@ func (a *App) Run(ctx context.Context) error {
 
 // RunListener is Run on a listener the caller opened (tests use port 0).
 func (a *App) RunListener(ctx context.Context, ln net.Listener) error {
+	a.keepJobs(ctx)
 	errc := make(chan error, 2)
 	go func() { errc <- a.API.App().Listener(ln) }()
 	if a.Config.MetricsAddr != "" {
@@ -258,7 +267,7 @@ func (a *App) Close() error {
 		a.Log.Warn("plugins did not stop cleanly", "error", err)
 	}
 	a.background()
-	<-a.bgDone
+	a.bgWG.Wait()
 	a.Auth.Wait()
 	err := errors.Join(a.Journal.Close(), a.Bus.Close())
 	if a.nc != nil {

@@ -17,16 +17,10 @@ import (
 
 // newPlugins builds the plugin platform — jobs, the plugin host and the
 // marketplace — and registers every installation, whose processes start in
-// the background. Jobs a previous core process left unfinished are failed
-// as retryable first: their plugin processes died with it.
+// the background.
 func (a *App) newPlugins(ctx context.Context) error {
 	cfg := a.Config
-	a.Jobs = jobs.New(a.DB, a.Log.With("component", "jobs"))
-	if n, err := a.Jobs.RecoverInterrupted(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		a.Log.Warn("jobs interrupted by the previous shutdown are marked failed and retryable", "jobs", n)
-	}
+	a.Jobs = jobs.New(a.DB, a.Log.With("component", "jobs"), a.replica)
 	host, err := pluginhost.New(pluginhost.Config{
 		DataDir:       filepath.Join(cfg.DataDir, "plugin-data"),
 		FilesDir:      filepath.Join(cfg.DataDir, "files"),
@@ -106,4 +100,26 @@ func (a *App) submitJob(ctx context.Context, t grpcplugin.Tenant, plugin, kind s
 		return "", err
 	}
 	return j.ID, nil
+}
+
+// keepJobs runs when this process starts serving (a command such as
+// `switchyard migrate` builds an App too, and must leave a running
+// server's jobs alone). Jobs are bound to the process that launched them,
+// whose plugin processes run them: on one node, every unfinished job of an
+// earlier process is failed as retryable at once (that process is gone);
+// replicas sharing NATS and the database fail only those of a replica
+// whose lease lapsed, now and while they serve.
+func (a *App) keepJobs(ctx context.Context) {
+	if a.nc == nil {
+		if n, err := a.Jobs.RecoverInterrupted(ctx); err != nil {
+			a.Log.Error("jobs interrupted by the previous shutdown not recovered", "error", err)
+		} else if n > 0 {
+			a.Log.Warn("jobs interrupted by the previous shutdown are marked failed and retryable", "jobs", n)
+		}
+	}
+	a.bgWG.Add(1)
+	go func() {
+		defer a.bgWG.Done()
+		a.Jobs.KeepAlive(a.bg)
+	}()
 }

@@ -16,9 +16,14 @@
 // runs it (the runner id); only that process's reports count, so a late
 // report from a process that has since died cannot overwrite a newer
 // attempt. When a process dies, Interrupt fails its unfinished jobs as
-// retryable; when the core itself restarted, RecoverInterrupted does the
-// same for jobs the previous core process left behind. Retry starts a new
-// attempt of the same job (same id, attempts+1) with its stored input.
+// retryable. Each attempt also belongs to the core process (replica) that
+// launched it, whose plugin processes run it: on one node a core process
+// that starts serving fails, with RecoverInterrupted, the jobs an earlier
+// process left behind; replicas sharing a database each hold a lease
+// (KeepAlive, the core_replicas table) and fail, with RecoverAbandoned,
+// only the jobs of a replica whose lease lapsed or that left — never
+// those of one still running. Retry starts a new attempt of the same job
+// (same id, attempts+1) with its stored input.
 //
 // jobs imports core/store for the database and sdk/grpcplugin for the
 // wire's job types. A Service is safe for concurrent use.

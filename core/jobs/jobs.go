@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/switchyard/switchyard/core/store"
 	"github.com/switchyard/switchyard/sdk/grpcplugin"
@@ -118,17 +119,19 @@ type Filter struct {
 
 // Service keeps jobs. It is safe for concurrent use.
 type Service struct {
-	db  *store.DB
-	log *slog.Logger
-	now func() time.Time
+	db      *store.DB
+	log     *slog.Logger
+	now     func() time.Time
+	replica string // the core process this Service launches jobs from
 
 	mu     sync.RWMutex
 	runner Runner
 }
 
-// New returns a Service over db. Call SetRunner before starting jobs.
-func New(db *store.DB, log *slog.Logger) *Service {
-	return &Service{db: db, log: log, now: func() time.Time { return time.Now().UTC() }}
+// New returns a Service over db for the core process replica (a name no
+// other process uses). Call SetRunner before starting jobs.
+func New(db *store.DB, log *slog.Logger, replica string) *Service {
+	return &Service{db: db, log: log, replica: replica, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // SetRunner connects the Service to the plugin host. The host and the
@@ -168,6 +171,7 @@ type row struct {
 	Input           string
 	CreatedBy       string
 	Runner          string
+	Replica         string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	StartedAt       *time.Time
@@ -222,7 +226,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Job, error) {
 	r := row{
 		ID: uuid.Must(uuid.NewV7()).String(), OrgID: req.Tenant.ID, Plugin: req.Plugin, Kind: req.Kind,
 		Status: string(Queued), Attempts: 1, Input: string(input), CreatedBy: req.CreatedBy,
-		CreatedAt: now, UpdatedAt: now,
+		Replica: s.replica, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
 		return nil, fmt.Errorf("jobs: start: %w", err)
@@ -410,20 +414,85 @@ func (s *Service) Abandon(ctx context.Context, orgID, plugin, reason string) (in
 	return int(res.RowsAffected), nil
 }
 
-// RecoverInterrupted fails, as retryable, the jobs a previous core process
-// left unfinished: their plugin processes died with it. Call it at start,
-// before any plugin runs.
+// RecoverInterrupted fails, as retryable, every unfinished job another
+// core process launched: on a single node, those an earlier process left
+// when it ended (their plugin processes died with it). Replicas sharing a
+// database use RecoverAbandoned instead.
 func (s *Service) RecoverInterrupted(ctx context.Context) (int, error) {
+	return s.recover(ctx, s.db.WithContext(ctx).Model(&row{}).Where("status IN ? AND replica <> ?", active, s.replica),
+		"interrupted: the core restarted while the job ran; retry it")
+}
+
+// RecoverAbandoned fails, as retryable, the unfinished jobs of replicas
+// whose lease has lapsed (stopped or crashed; see KeepAlive), and never
+// those of a live one.
+func (s *Service) RecoverAbandoned(ctx context.Context) (int, error) {
+	live := s.db.WithContext(ctx).Model(&replicaLease{}).Select("id").Where("seen_at > ?", s.now().Add(-LeaseTTL))
+	return s.recover(ctx, s.db.WithContext(ctx).Model(&row{}).Where("status IN ? AND replica NOT IN (?)", active, live),
+		"interrupted: the core process running the job stopped; retry it")
+}
+
+func (s *Service) recover(ctx context.Context, q *gorm.DB, reason string) (int, error) {
 	now := s.now()
-	res := s.db.WithContext(ctx).Model(&row{}).Where("status IN ?", active).
-		Updates(map[string]any{
-			"status": string(Failed), "error": "interrupted: the core restarted while the job ran; retry it",
-			"error_code": string(grpcplugin.CodeUnavailable), "retryable": true, "finished_at": now, "updated_at": now,
-		})
+	res := q.Updates(map[string]any{
+		"status": string(Failed), "error": reason,
+		"error_code": string(grpcplugin.CodeUnavailable), "retryable": true, "finished_at": now, "updated_at": now,
+	})
 	if res.Error != nil {
 		return 0, fmt.Errorf("jobs: recover: %w", res.Error)
 	}
 	return int(res.RowsAffected), nil
+}
+
+// LeaseTTL is how long a replica's lease lasts without renewal; KeepAlive
+// renews it every third of that.
+const LeaseTTL = 30 * time.Second
+
+type replicaLease struct {
+	ID     string `gorm:"primaryKey"`
+	SeenAt time.Time
+}
+
+func (replicaLease) TableName() string { return "core_replicas" }
+
+// KeepAlive holds this replica's lease until ctx ends, then gives it up,
+// and meanwhile fails the jobs of replicas whose lease lapsed (every
+// LeaseTTL/2). A replica that stops cleanly gives its lease up at once; one
+// that crashed is known gone after LeaseTTL.
+func (s *Service) KeepAlive(ctx context.Context) {
+	renew := time.NewTicker(LeaseTTL / 3)
+	defer renew.Stop()
+	sweep := time.NewTicker(LeaseTTL / 2)
+	defer sweep.Stop()
+	s.renew(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			done, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := s.db.WithContext(done).Delete(&replicaLease{ID: s.replica}).Error; err != nil {
+				s.log.Warn("replica lease not given up; it lapses by itself", "error", err)
+			}
+			return
+		case <-renew.C:
+			s.renew(ctx)
+		case <-sweep.C:
+			if n, err := s.RecoverAbandoned(ctx); err != nil {
+				s.log.Warn("abandoned jobs not recovered", "error", err)
+			} else if n > 0 {
+				s.log.Warn("jobs of a core process that stopped are marked failed and retryable", "jobs", n)
+			}
+		}
+	}
+}
+
+func (s *Service) renew(ctx context.Context) {
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"seen_at"})}).
+		Create(&replicaLease{ID: s.replica, SeenAt: s.now()}).Error
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("replica lease not renewed", "error", err)
+	}
 }
 
 // Cancel stops a job. A plugin that runs it is asked to stop and reports
@@ -486,8 +555,8 @@ func (s *Service) Retry(ctx context.Context, t grpcplugin.Tenant, id string, act
 		Updates(map[string]any{
 			"status": string(Queued), "attempts": gorm.Expr("attempts + 1"), "progress": 0,
 			"processed_items": 0, "total_items": 0, "error": "", "error_code": "", "retryable": false,
-			"cancel_requested": false, "result": nil, "runner": "", "started_at": nil, "finished_at": nil,
-			"updated_at": now,
+			"cancel_requested": false, "result": nil, "runner": "", "replica": s.replica, "started_at": nil,
+			"finished_at": nil, "updated_at": now,
 		})
 	if res.Error != nil {
 		return nil, fmt.Errorf("jobs: retry: %w", res.Error)

@@ -52,7 +52,7 @@ func setup(t *testing.T, db *store.DB) (*jobs.Service, *fakeRunner, grpcplugin.T
 			t.Fatal(err)
 		}
 	}
-	s := jobs.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := jobs.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "replica-1")
 	r := &fakeRunner{runner: "proc-1"}
 	s.SetRunner(r)
 	return s, r, grpcplugin.Tenant{ID: "org-acme", Slug: "acme"}
@@ -249,16 +249,106 @@ func TestListAndSyncTasks(t *testing.T) {
 	})
 }
 
+// TestRecoverInterrupted: on one node, a new core process fails the jobs
+// an earlier process left unfinished, never its own.
 func TestRecoverInterrupted(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		s, _, acme := setup(t, db)
-		j := start(t, s, acme, "sync")
-		n, err := s.RecoverInterrupted(t.Context())
+		earlier, _, acme := setup(t, db)
+		left := start(t, earlier, acme, "sync")
+		now := jobs.New(db, slog.New(slog.DiscardHandler), "replica-2")
+		now.SetRunner(&fakeRunner{runner: "proc-2"})
+		own := start(t, now, acme, "sync")
+		n, err := now.RecoverInterrupted(t.Context())
 		if err != nil || n != 1 {
 			t.Fatalf("recover = %d, %v", n, err)
 		}
-		if got := get(t, s, acme, j.ID); got.Status != jobs.Failed || !got.Retryable {
-			t.Fatalf("recovered = %+v", got)
+		if got := get(t, now, acme, left.ID); got.Status != jobs.Failed || !got.Retryable {
+			t.Fatalf("the earlier process's job = %+v", got)
+		}
+		if got := get(t, now, acme, own.ID); got.Status.Terminal() {
+			t.Fatalf("the new process's own job = %+v", got)
+		}
+	})
+}
+
+// TestRecoverAbandoned: replicas sharing a database fail the jobs of a
+// replica whose lease lapsed (or that left), and never those of a live
+// one; a replica that stops gives its lease up at once.
+func TestRecoverAbandoned(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, _, acme := setup(t, db)
+		b := jobs.New(db, slog.New(slog.DiscardHandler), "replica-2")
+		b.SetRunner(&fakeRunner{runner: "proc-2"})
+		ctxA, stopA := context.WithCancel(t.Context())
+		ctxB, stopB := context.WithCancel(t.Context())
+		doneA, doneB := make(chan struct{}), make(chan struct{})
+		go func() { a.KeepAlive(ctxA); close(doneA) }()
+		go func() { b.KeepAlive(ctxB); close(doneB) }()
+		defer func() { stopA(); stopB(); <-doneA; <-doneB }()
+		onA, onB := start(t, a, acme, "sync"), start(t, b, acme, "sync")
+		// A job from before replicas were recorded belongs to no live one.
+		legacy := start(t, a, acme, "sync")
+		if err := db.Exec("UPDATE jobs SET replica = '' WHERE id = ?", legacy.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		waitLease := func(id string, want bool) {
+			t.Helper()
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				var n int64
+				if err := db.Raw("SELECT COUNT(*) FROM core_replicas WHERE id = ?", id).Scan(&n).Error; err != nil {
+					t.Fatal(err)
+				}
+				if (n == 1) == want {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("lease of %s held = %v after 5 s, want %v", id, n == 1, want)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		waitLease("replica-1", true)
+		waitLease("replica-2", true)
+
+		n, err := a.RecoverAbandoned(t.Context())
+		if err != nil || n != 1 {
+			t.Fatalf("recover with both replicas live = %d, %v", n, err)
+		}
+		if got := get(t, a, acme, legacy.ID); got.Status != jobs.Failed || !got.Retryable {
+			t.Fatalf("job of no replica = %+v", got)
+		}
+		for _, j := range []*jobs.Job{onA, onB} {
+			if got := get(t, a, acme, j.ID); got.Status.Terminal() {
+				t.Fatalf("a live replica's job was failed: %+v", got)
+			}
+		}
+
+		stopB() // B stops: its lease goes at once
+		<-doneB
+		waitLease("replica-2", false)
+		if n, err := a.RecoverAbandoned(t.Context()); err != nil || n != 1 {
+			t.Fatalf("recover after B stopped = %d, %v", n, err)
+		}
+		if got := get(t, a, acme, onB.ID); got.Status != jobs.Failed || !got.Retryable {
+			t.Fatalf("the stopped replica's job = %+v", got)
+		}
+		if got := get(t, a, acme, onA.ID); got.Status.Terminal() {
+			t.Fatalf("the live replica's job = %+v", got)
+		}
+
+		// A lease not renewed for LeaseTTL has lapsed: the replica crashed.
+		crashed := jobs.New(db, slog.New(slog.DiscardHandler), "replica-3")
+		crashed.SetRunner(&fakeRunner{runner: "proc-3"})
+		onC := start(t, crashed, acme, "sync")
+		if err := db.Exec("INSERT INTO core_replicas (id, seen_at) VALUES (?, ?)", "replica-3", time.Now().UTC().Add(-jobs.LeaseTTL-time.Second)).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n, err := a.RecoverAbandoned(t.Context()); err != nil || n != 1 {
+			t.Fatalf("recover after C's lease lapsed = %d, %v", n, err)
+		}
+		if got := get(t, a, acme, onC.ID); got.Status != jobs.Failed {
+			t.Fatalf("the crashed replica's job = %+v", got)
 		}
 	})
 }

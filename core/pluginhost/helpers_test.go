@@ -181,7 +181,7 @@ func newEnvOn(t testing.TB, engine store.Engine, cfg pluginhost.Config, mk func(
 			t.Fatal(err)
 		}
 	}
-	e.jobs = jobs.New(db, quietLog())
+	e.jobs = jobs.New(db, quietLog(), "test-replica")
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
 	}
