@@ -75,6 +75,7 @@ type App struct {
 	busNC      *nats.Conn // the bus's
 	catchUps   chan struct{}
 	metricsSrv *http.Server
+	unclaim    func()          // gives up the single-node claim (serving without NATS)
 	bg         context.Context // ends when the App closes
 	background context.CancelFunc
 	bgWG       sync.WaitGroup
@@ -207,6 +208,15 @@ func (a *App) Run(ctx context.Context) error {
 
 // RunListener is Run on a listener the caller opened (tests use port 0).
 func (a *App) RunListener(ctx context.Context, ln net.Listener) error {
+	if a.nc == nil {
+		// Serving alone: no other core may serve from this database.
+		release, err := a.DB.ClaimSingleNode(ctx, a.Log)
+		if err != nil {
+			_ = ln.Close()
+			return errors.Join(err, a.Close())
+		}
+		a.unclaim = release // Close gives it up
+	}
 	a.keepJobs(ctx)
 	errc := make(chan error, 2)
 	go func() { errc <- a.API.App().Listener(ln) }()
@@ -269,6 +279,9 @@ func (a *App) Close() error {
 	a.background()
 	a.bgWG.Wait()
 	a.Auth.Wait()
+	if a.unclaim != nil {
+		a.unclaim()
+	}
 	err := errors.Join(a.Journal.Close(), a.Bus.Close())
 	if a.nc != nil {
 		a.nc.Close()

@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/switchyard/switchyard/core/app/apptest"
 	"github.com/switchyard/switchyard/core/events/natstest"
 	"github.com/switchyard/switchyard/core/store"
+	"github.com/switchyard/switchyard/core/store/storetest"
 )
 
 // runningJob records a job the replica is running, as if one of its
@@ -107,4 +110,36 @@ func TestReplicaStartLeavesOthersJobsAlone(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// TestOneCorePerDatabaseWithoutNATS: a second core serving from the same
+// database without NATS would serve stale permissions and miss the first
+// one's events; it refuses to start, naming the cause, and starts once
+// the first has stopped.
+func TestOneCorePerDatabaseWithoutNATS(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) { oneCorePerDatabase(t, engine) })
+	}
+}
+
+func oneCorePerDatabase(t *testing.T, engine store.Engine) {
+	cfg := apptest.Config(t, engine)
+	first := apptest.Start(t, cfg)
+
+	second, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler), app.Options{Password: apptest.CheapPasswords})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := second.RunListener(ctx, ln); !errors.Is(err, store.ErrInUse) {
+		t.Fatalf("a second core on the same database: %v", err)
+	}
+
+	first.Stop()
+	apptest.Start(t, cfg) // the claim went with the first core
 }

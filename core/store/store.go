@@ -44,12 +44,13 @@ type DB struct {
 	*gorm.DB
 	Engine Engine
 	sql    *sql.DB
+	path   string // the SQLite file
 }
 
 // Open connects to the database Options name. It does not migrate; call
 // Migrate for that.
 func Open(ctx context.Context, o Options) (*DB, error) {
-	engine, dialector, err := dialectorFor(o)
+	engine, dialector, path, err := dialectorFor(o)
 	if err != nil {
 		return nil, err
 	}
@@ -88,34 +89,35 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("store: reach %s: %w", engine, err)
 	}
-	return &DB{DB: gdb, Engine: engine, sql: sqlDB}, nil
+	return &DB{DB: gdb, Engine: engine, sql: sqlDB, path: path}, nil
 }
 
-func dialectorFor(o Options) (Engine, gorm.Dialector, error) {
+func dialectorFor(o Options) (Engine, gorm.Dialector, string, error) {
 	switch {
 	case o.URL == "":
 		if o.DataDir == "" {
-			return "", nil, errors.New("store: no database URL and no data directory")
+			return "", nil, "", errors.New("store: no database URL and no data directory")
 		}
 		if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
-			return "", nil, fmt.Errorf("store: create data dir: %w", err)
+			return "", nil, "", fmt.Errorf("store: create data dir: %w", err)
 		}
-		return SQLite, gatedSQLite(filepath.Join(o.DataDir, "switchyard.db")), nil
+		path := filepath.Join(o.DataDir, "switchyard.db")
+		return SQLite, gatedSQLite(path), path, nil
 	case strings.HasPrefix(o.URL, "postgres://"), strings.HasPrefix(o.URL, "postgresql://"):
-		return Postgres, postgres.New(postgres.Config{DSN: o.URL}), nil
+		return Postgres, postgres.New(postgres.Config{DSN: o.URL}), "", nil
 	case strings.HasPrefix(o.URL, "sqlite://"), strings.HasPrefix(o.URL, "file:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(o.URL, "sqlite://"), "file:")
 		if i := strings.IndexByte(path, '?'); i >= 0 {
 			path = path[:i]
 		}
-		return SQLite, gatedSQLite(path), nil
+		return SQLite, gatedSQLite(path), path, nil
 	default:
 		u, _ := url.Parse(o.URL)
 		scheme := "?"
 		if u != nil {
 			scheme = u.Scheme
 		}
-		return "", nil, fmt.Errorf("store: unsupported database URL scheme %q (use postgres:// or leave it empty for SQLite)", scheme)
+		return "", nil, "", fmt.Errorf("store: unsupported database URL scheme %q (use postgres:// or leave it empty for SQLite)", scheme)
 	}
 }
 
