@@ -101,6 +101,7 @@ bench:
 	@echo "== plugins: events/s from one plugin process, invoke round trip, cold start to ready"
 	$(GO) test -run '^$$' -bench BenchmarkEmitThroughput -benchtime 3x ./core/pluginhost/
 	$(GO) test -run '^$$' -bench BenchmarkSQLJournalAppend -benchtime 1000x ./core/events/
+	$(GO) test -run '^$$' -bench BenchmarkPruneWhileAppending -benchtime 2x ./core/events/
 	$(GO) test -run '^$$' -bench '^BenchmarkInvoke$$' -benchtime 5000x ./core/pluginhost/
 	$(GO) test -run '^$$' -bench BenchmarkInvokeHTTP -benchtime 3000x ./core/httpapi/
 	$(GO) test -run '^$$' -bench BenchmarkColdStart -benchtime 30x ./core/pluginhost/

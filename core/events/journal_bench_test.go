@@ -72,3 +72,55 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkPruneWhileAppending measures what retention costs the journal's
+// writers: each iteration fills one organization with 100,000 events and
+// prunes it to 10,000 while a writer keeps appending one event at a time;
+// it reports the longest single append while the prune ran.
+func BenchmarkPruneWhileAppending(b *testing.B) {
+	for _, engine := range storetest.Engines() {
+		b.Run(string(engine), func(b *testing.B) {
+			var worst time.Duration
+			for i := range b.N {
+				b.StopTimer()
+				db := storetest.Open(b, engine)
+				org := fmt.Sprint("prune-", i)
+				seedOrg(b, db, org)
+				j := events.NewSQLJournal(db.DB)
+				ds := make([]events.Draft, 500)
+				for k := range ds {
+					ds[k] = events.Draft{Type: "sync.update", Source: "plugin:bench", Data: json.RawMessage(`{"progress":1}`)}
+				}
+				for range 200 {
+					if _, err := j.Append(context.Background(), org, ds); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+				done := make(chan error, 1)
+				go func() {
+					_, err := j.Prune(context.Background(), 10_000, 0)
+					done <- err
+				}()
+				for running := true; running; {
+					start := time.Now()
+					if _, err := j.Append(context.Background(), org, ds[:1]); err != nil {
+						b.Fatal(err)
+					}
+					worst = max(worst, time.Since(start))
+					select {
+					case err := <-done:
+						if err != nil {
+							b.Fatal(err)
+						}
+						running = false
+					default:
+					}
+				}
+				b.StopTimer()
+				_ = j.Close()
+			}
+			b.ReportMetric(float64(worst.Microseconds())/1000, "worst-append-ms")
+		})
+	}
+}

@@ -316,3 +316,59 @@ func TestJournalGapsAndRetention(t *testing.T) {
 		}
 	})
 }
+
+// TestPruneWhileAppending: retention removes a long backlog a chunk per
+// transaction (so appends get in between; BenchmarkPruneWhileAppending
+// measures how long one waits) while appends go on; history then starts
+// right after the pruned events, with nothing missing after it.
+func TestPruneWhileAppending(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seedOrg(t, db, "a")
+		j := events.NewSQLJournal(db.DB)
+		t.Cleanup(func() { _ = j.Close() })
+		ctx := context.Background()
+		for range 11 {
+			if _, err := j.Append(ctx, "a", drafts(500, "test.thing")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pruned := make(chan error, 1)
+		go func() {
+			_, err := j.Prune(ctx, 1000, 0) // 4,500 events: three chunks and a part
+			pruned <- err
+		}()
+		late := 0
+		for waiting := true; waiting; late++ {
+			if _, err := j.Append(ctx, "a", drafts(1, "test.late")); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-pruned:
+				if err != nil {
+					t.Fatal(err)
+				}
+				waiting = false
+			default:
+			}
+		}
+		// The prune kept the newest 1,000 of what was there when it began.
+		var start uint64
+		if err := db.Raw("SELECT pruned_seq FROM org_streams WHERE org_id = 'a'").Scan(&start).Error; err != nil {
+			t.Fatal(err)
+		}
+		if start < 4_500 || start > 4_500+uint64(late) {
+			t.Fatalf("history starts after seq %d; 5,500 events and %d more were appended, 1,000 kept", start, late)
+		}
+		evs, head, err := j.Since(ctx, "a", start, 100_000)
+		if err != nil || len(evs) == 0 || evs[0].Seq != start+1 || uint64(len(evs)) != head.Seq-start || head.Seq != uint64(5_500+late) {
+			t.Fatalf("history after seq %d: %d events up to %d (%d appended): %v", start, len(evs), head.Seq, 5_500+late, err)
+		}
+		var left int64
+		if err := db.Raw("SELECT COUNT(*) FROM events WHERE org_id = 'a' AND seq <= ?", start).Scan(&left).Error; err != nil || left != 0 {
+			t.Fatalf("%d pruned events left: %v", left, err)
+		}
+		if _, _, err := j.Since(ctx, "a", start-1, 10); !errors.Is(err, events.ErrHistoryGap) {
+			t.Fatalf("since a pruned seq: %v", err)
+		}
+	})
+}
