@@ -425,10 +425,12 @@ func (s *Service) RecoverInterrupted(ctx context.Context) (int, error) {
 
 // RecoverAbandoned fails, as retryable, the unfinished jobs of replicas
 // whose lease has lapsed (stopped or crashed; see KeepAlive), and never
-// those of a live one.
+// those of a live one, nor this replica's own (its lease may have lapsed
+// only because the database was out of reach).
 func (s *Service) RecoverAbandoned(ctx context.Context) (int, error) {
 	live := s.db.WithContext(ctx).Model(&replicaLease{}).Select("id").Where("seen_at > ?", s.now().Add(-LeaseTTL))
-	return s.recover(ctx, s.db.WithContext(ctx).Model(&row{}).Where("status IN ? AND replica NOT IN (?)", active, live),
+	return s.recover(ctx, s.db.WithContext(ctx).Model(&row{}).
+		Where("status IN ? AND replica <> ? AND replica NOT IN (?)", active, s.replica, live),
 		"interrupted: the core process running the job stopped; retry it")
 }
 

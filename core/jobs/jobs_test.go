@@ -350,6 +350,18 @@ func TestRecoverAbandoned(t *testing.T) {
 		if got := get(t, a, acme, onC.ID); got.Status != jobs.Failed {
 			t.Fatalf("the crashed replica's job = %+v", got)
 		}
+
+		// A replica whose own lease lapsed (the database was out of reach
+		// longer than LeaseTTL) does not fail its own jobs.
+		if err := db.Exec("UPDATE core_replicas SET seen_at = ? WHERE id = ?", time.Now().UTC().Add(-2*jobs.LeaseTTL), "replica-1").Error; err != nil {
+			t.Fatal(err)
+		}
+		if n, err := a.RecoverAbandoned(t.Context()); err != nil || n != 0 {
+			t.Fatalf("recover with its own lease lapsed = %d, %v", n, err)
+		}
+		if got := get(t, a, acme, onA.ID); got.Status.Terminal() {
+			t.Fatalf("a replica failed its own job: %+v", got)
+		}
 	})
 }
 
