@@ -93,7 +93,8 @@ func (a *App) runCatchUps(ctx context.Context) {
 
 // catchUp rebuilds from the database everything the control messages
 // keep current: the policy memory, the sessions revoked (their sockets
-// are closed), the organizations cached; then every reaction registered
+// are closed), the organizations cached, the plugin installations this
+// replica serves; then every reaction registered
 // in onCatchUp runs (the hub closes the sockets that lost their right to
 // exist).
 func (a *App) catchUp(ctx context.Context) {
@@ -112,6 +113,11 @@ func (a *App) catchUp(ctx context.Context) {
 		}
 	}
 	a.Resolver.EvictAll()
+	if a.Market != nil {
+		if err := a.Market.SyncAll(ctx); err != nil {
+			a.Log.Error("catch-up: plugin installations not brought in line", "error", err)
+		}
+	}
 	for _, fn := range a.onCatchUp {
 		fn(ctx)
 	}

@@ -189,10 +189,11 @@ func TestPublishAcrossANATSOutage(t *testing.T) {
 }
 
 // TestReplicaCatchesUpAfterABusGap: replica B loses NATS (its link, not
-// the server) while A removes a member and ends a session. Those control
-// messages never reach B; once B's link is back it catches up from the
-// database by itself: the removed member is refused and their socket on B
-// closed with 1008, the ended session's token is refused, and a member
+// the server) while A removes a member, ends a session and uninstalls a
+// plugin. Those control messages never reach B; once B's link is back it
+// catches up from the database by itself: the removed member is refused
+// and their socket on B closed with 1008, the ended session's token is
+// refused, the plugin no longer serves the organization, and a member
 // untouched keeps access and socket.
 func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
 	cfg := apptest.Config(t, store.Postgres)
@@ -207,6 +208,8 @@ func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
 		}
 	})
 	link := nettest.NewLink(t, strings.TrimPrefix(cfg.NATSURL, "nats://"))
+	cfg.Catalog = catalog.Dir
+	cfg.TrustedKeys = []string{catalog.PublicKey()}
 	cfgB := cfg
 	cfgB.DataDir = t.TempDir()
 	cfgB.NATSURL = "nats://" + link.Addr()
@@ -219,8 +222,19 @@ func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
 	for _, u := range []*apptest.User{bob, carol, dave} {
 		a.Join(t, owner, "acme", u, "member")
 	}
+	echo := func(s *apptest.Server) *apptest.Response {
+		return s.As(owner).Do(t, "POST", "/api/v1/orgs/acme/plugins/echo/actions/echo", map[string]string{"message": "hi"})
+	}
+	a.As(owner).Do(t, "POST", "/api/v1/orgs/acme/plugins", map[string]string{"name": "echo", "version": "1.0.0"}).Must(t, http.StatusCreated)
+	for deadline := time.Now().Add(15 * time.Second); echo(b).Status != http.StatusOK; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the installation did not reach B")
+		}
+	}
 	bobSock, _ := b.Dial(t, bob, "acme")
 	daveSock, _ := b.Dial(t, dave, "acme")
+	daveSock.Send(map[string]any{"type": "subscribe", "events": []string{"custom.*"}})
+	daveSock.Expect("subscribed")
 	for _, u := range []*apptest.User{bob, carol, dave} {
 		b.As(u).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
 	}
@@ -235,6 +249,7 @@ func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
 	}
 	a.As(owner).Do(t, "DELETE", "/api/v1/orgs/acme/members/"+bob.ID, nil).Must(t, http.StatusNoContent)
 	a.As(carol).Do(t, "POST", "/api/v1/auth/logout", nil).Must(t, http.StatusNoContent)
+	a.As(owner).Do(t, "DELETE", "/api/v1/orgs/acme/plugins/echo", nil).Must(t, http.StatusNoContent)
 	link.Restore()
 
 	if code := bobSock.CloseCode(10 * time.Second); code != websocket.StatusPolicyViolation {
@@ -255,6 +270,16 @@ func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
 	b.As(dave).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
 	daveSock.Send(map[string]any{"type": "subscribe", "events": []string{"custom.*"}})
 	daveSock.Expect("subscribed")
+	// The plugin uninstalled meanwhile no longer serves the organization on B.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		r := echo(b)
+		if r.Status == http.StatusNotFound {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the gap B still serves the uninstalled plugin: %d %s", r.Status, r.Body)
+		}
+	}
 }
 
 // TestHistoryBoundedByConfiguration: SWITCHYARD_EVENTS_KEEP bounds what an

@@ -653,6 +653,35 @@ func (s *Service) Sync(ctx context.Context, orgID, name string) {
 	}
 }
 
+// SyncAll brings every installation in line with the database: those
+// stored and those this replica's host serves (for a replica that may
+// have missed news of installs, upgrades, configuration changes and
+// uninstalls made elsewhere).
+func (s *Service) SyncAll(ctx context.Context) error {
+	type key struct{ org, name string }
+	var stored []struct {
+		OrgID string
+		Name  string
+	}
+	if err := s.d.DB.WithContext(ctx).Table("plugin_installs").Select("org_id, name").Scan(&stored).Error; err != nil {
+		return fmt.Errorf("marketplace: sync: %w", err)
+	}
+	seen := map[key]bool{}
+	for _, r := range stored {
+		seen[key{r.OrgID, r.Name}] = true
+	}
+	for _, b := range s.d.Host.Bindings() {
+		seen[key{b.OrgID, b.Name}] = true
+	}
+	for k := range seen {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.Sync(ctx, k.org, k.name)
+	}
+	return nil
+}
+
 // OrgDeleted forgets a deleted organization's plugins in the host (the
 // database rows went with the organization).
 func (s *Service) OrgDeleted(ctx context.Context, orgID string) {

@@ -673,6 +673,22 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// Binding names a plugin installed for an organization on this replica.
+type Binding struct {
+	OrgID, Name string
+}
+
+// Bindings lists the installations this replica serves.
+func (m *Manager) Bindings() []Binding {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Binding, 0, len(m.bindings))
+	for k := range m.bindings {
+		out = append(out, Binding{OrgID: k.orgID, Name: k.name})
+	}
+	return out
+}
+
 // DetachOrg removes every plugin of an organization (it was deleted).
 func (m *Manager) DetachOrg(ctx context.Context, orgID string) {
 	m.mu.Lock()
