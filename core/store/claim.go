@@ -15,6 +15,9 @@ import (
 var ErrInUse = errors.New("another Switchyard core is serving from this database; " +
 	"several cores may share a database only as replicas sharing NATS (SWITCHYARD_NATS_URL)")
 
+// errNoLocks: the filesystem holding the SQLite file cannot lock files.
+var errNoLocks = errors.New("store: file locks unavailable")
+
 // ClaimSingleNode makes this process the one core serving from the
 // database until release is called, or fails with ErrInUse. A core that
 // serves alone keeps state in memory that other cores would never hear
@@ -30,7 +33,12 @@ var ErrInUse = errors.New("another Switchyard core is serving from this database
 // took it meanwhile.
 func (db *DB) ClaimSingleNode(ctx context.Context, log *slog.Logger) (release func(), err error) {
 	if db.Engine == SQLite {
-		return lockFile(db.path + ".lock")
+		release, err := lockFile(db.path + ".lock")
+		if errors.Is(err, errNoLocks) {
+			log.Warn("the data directory's filesystem cannot lock files: nothing stops a second core from serving from this database", "error", err)
+			return func() {}, nil
+		}
+		return release, err
 	}
 	c := &pgClaim{db: db.sql, log: log, stop: make(chan struct{})}
 	if err := c.take(ctx); err != nil {

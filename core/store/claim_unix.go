@@ -21,7 +21,7 @@ func lockFile(path string) (func(), error) {
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, ErrInUse
 		}
-		return nil, fmt.Errorf("store: claim: %w", err)
+		return nil, fmt.Errorf("%w: %w", errNoLocks, err) // a filesystem without locks (some network mounts)
 	}
 	return func() { _ = f.Close() }, nil // closing the file drops the lock
 }
