@@ -8,12 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/switchyard/switchyard/core/app"
 	"github.com/switchyard/switchyard/core/app/apptest"
-	"github.com/switchyard/switchyard/core/events/natstest"
 	"github.com/switchyard/switchyard/core/store"
 	"github.com/switchyard/switchyard/core/store/storetest"
 )
@@ -78,17 +74,7 @@ func TestCommandsLeaveAServersJobsAlone(t *testing.T) {
 // when that one stops, the other fails them as retryable within a lease
 // sweep.
 func TestReplicaStartLeavesOthersJobsAlone(t *testing.T) {
-	cfg := apptest.Config(t, store.Postgres)
-	cfg.NATSURL = natstest.URL(t)
-	cfg.NATSStream, cfg.NATSPrefix = natstest.Names()
-	t.Cleanup(func() {
-		if nc, err := nats.Connect(cfg.NATSURL); err == nil {
-			if js, err := jetstream.New(nc); err == nil {
-				_ = js.DeleteStream(context.Background(), cfg.NATSStream)
-			}
-			nc.Close()
-		}
-	})
+	cfg := apptest.ReplicaConfig(t)
 	a := apptest.Start(t, cfg)
 	owner := a.Register(t, "owner")
 	a.CreateOrg(t, owner, "acme")

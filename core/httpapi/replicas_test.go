@@ -1,8 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,8 +8,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/switchyard/switchyard/core/app/apptest"
 	"github.com/switchyard/switchyard/core/events/natstest"
@@ -23,17 +19,7 @@ import (
 // event published on one reaches sockets on both with the same seq; a role
 // change and a logout made on one take effect on the other within 2 s.
 func TestTwoReplicas(t *testing.T) {
-	cfg := apptest.Config(t, store.Postgres)
-	cfg.NATSURL = natstest.URL(t)
-	cfg.NATSStream, cfg.NATSPrefix = natstest.Names()
-	t.Cleanup(func() {
-		if nc, err := nats.Connect(cfg.NATSURL); err == nil {
-			if js, err := jetstream.New(nc); err == nil {
-				_ = js.DeleteStream(context.Background(), cfg.NATSStream)
-			}
-			nc.Close()
-		}
-	})
+	cfg := apptest.ReplicaConfig(t)
 	cfg.Catalog = catalog.Dir
 	cfg.TrustedKeys = []string{catalog.PublicKey()}
 	cfgB := cfg
@@ -115,79 +101,6 @@ func TestTwoReplicas(t *testing.T) {
 	b.As(owner).Do(t, "GET", "/api/v1/me", nil).Must(t, http.StatusUnauthorized)
 }
 
-// TestPublishAcrossANATSOutage: while the NATS server of a replicated core
-// is down, the publish API answers 503 journal_unavailable with
-// Retry-After and /readyz says NATS is not connected; the refused events
-// are never stored nor delivered later. Once NATS is back, without
-// restarting the core, publishing works again and subscribed sockets get
-// the new events, numbered after the last stored one.
-func TestPublishAcrossANATSOutage(t *testing.T) {
-	srv := natstest.Embedded(t)
-	cfg := apptest.Config(t, store.SQLite)
-	cfg.NATSURL = srv.URL()
-	cfg.NATSStream, cfg.NATSPrefix = natstest.Names()
-	s := apptest.Start(t, cfg)
-	owner := s.Register(t, "owner")
-	s.CreateOrg(t, owner, "acme")
-	sock, _ := s.Dial(t, owner, "acme")
-	sock.Send(map[string]any{"type": "subscribe", "events": []string{"custom.*"}})
-	sock.Expect("subscribed")
-	before := publish(t, s, owner, "acme", 2, "custom.before")
-	for _, want := range before {
-		if f := sock.Expect("custom.before"); f.Seq != want {
-			t.Fatalf("got seq %d, want %d", f.Seq, want)
-		}
-	}
-
-	srv.Stop()
-	deadline := time.Now().Add(10 * time.Second)
-	for s.Client().Do(t, "GET", "/readyz", nil).Status != http.StatusServiceUnavailable {
-		if time.Now().After(deadline) {
-			t.Fatal("/readyz still ready 10 s after NATS went down")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	refused := map[string]any{"events": []map[string]any{{"type": "custom.refused", "data": map[string]any{}}}}
-	r := s.As(owner).Do(t, "POST", "/api/v1/orgs/acme/events", refused).Must(t, http.StatusServiceUnavailable)
-	if r.ErrorCode() != "journal_unavailable" || r.Header.Get("Retry-After") == "" {
-		t.Fatalf("publish with NATS down: %s, Retry-After %q", r.Body, r.Header.Get("Retry-After"))
-	}
-
-	srv.Start()
-	deadline = time.Now().Add(10 * time.Second)
-	var after []uint64
-	for after == nil {
-		r := s.As(owner).Do(t, "POST", "/api/v1/orgs/acme/events",
-			map[string]any{"events": []map[string]any{{"type": "custom.after", "data": map[string]any{}}}})
-		switch {
-		case r.Status == http.StatusCreated:
-			var out struct {
-				Items []struct {
-					Seq uint64 `json:"seq"`
-				} `json:"items"`
-			}
-			r.Decode(t, &out)
-			after = []uint64{out.Items[0].Seq}
-		case r.Status != http.StatusServiceUnavailable || time.Now().After(deadline):
-			t.Fatalf("publish after NATS came back: %d %s", r.Status, r.Body)
-		default:
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	if f := sock.Expect("custom.after"); f.Seq != after[0] || f.Seq <= before[len(before)-1] {
-		t.Fatalf("after the outage: socket got seq %d, publish answered %d, last before %d", f.Seq, after[0], before[len(before)-1])
-	}
-	sock.Quiet(300*time.Millisecond, "user.presence", "user.activity")
-	r = s.As(owner).Do(t, "GET", "/api/v1/orgs/acme/events?types=custom.refused", nil).Must(t, http.StatusOK)
-	var hist struct {
-		Items []json.RawMessage `json:"items"`
-	}
-	r.Decode(t, &hist)
-	if len(hist.Items) != 0 {
-		t.Fatalf("a refused event was stored: %s", r.Body)
-	}
-}
-
 // TestReplicaCatchesUpAfterABusGap: replica B loses NATS (its link, not
 // the server) while A removes a member, ends a session and uninstalls a
 // plugin. Those control messages never reach B; once B's link is back it
@@ -196,17 +109,7 @@ func TestPublishAcrossANATSOutage(t *testing.T) {
 // refused, the plugin no longer serves the organization, and a member
 // untouched keeps access and socket.
 func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
-	cfg := apptest.Config(t, store.Postgres)
-	cfg.NATSURL = natstest.URL(t)
-	cfg.NATSStream, cfg.NATSPrefix = natstest.Names()
-	t.Cleanup(func() {
-		if nc, err := nats.Connect(cfg.NATSURL); err == nil {
-			if js, err := jetstream.New(nc); err == nil {
-				_ = js.DeleteStream(context.Background(), cfg.NATSStream)
-			}
-			nc.Close()
-		}
-	})
+	cfg := apptest.ReplicaConfig(t)
 	link := nettest.NewLink(t, strings.TrimPrefix(cfg.NATSURL, "nats://"))
 	cfg.Catalog = catalog.Dir
 	cfg.TrustedKeys = []string{catalog.PublicKey()}

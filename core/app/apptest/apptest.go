@@ -17,9 +17,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/switchyard/switchyard/core/app"
 	"github.com/switchyard/switchyard/core/auth"
 	"github.com/switchyard/switchyard/core/config"
+	"github.com/switchyard/switchyard/core/events/natstest"
 	"github.com/switchyard/switchyard/core/store"
 	"github.com/switchyard/switchyard/core/store/storetest"
 )
@@ -51,6 +55,26 @@ func Config(t testing.TB, engine store.Engine) config.Config {
 	cfg.LogLevel = "warn"
 	cfg.LoginPerIP = 10_000
 	cfg.LoginPerAccount = 10_000
+	return cfg
+}
+
+// ReplicaConfig is Config for a core that shares PostgreSQL and NATS with
+// other replicas: a JetStream stream and subject prefix of the test's own,
+// the stream deleted when the test ends. Give each further replica its
+// own DataDir.
+func ReplicaConfig(t testing.TB) config.Config {
+	t.Helper()
+	cfg := Config(t, store.Postgres)
+	cfg.NATSURL = natstest.URL(t)
+	cfg.NATSStream, cfg.NATSPrefix = natstest.Names()
+	t.Cleanup(func() {
+		if nc, err := nats.Connect(cfg.NATSURL); err == nil {
+			if js, err := jetstream.New(nc); err == nil {
+				_ = js.DeleteStream(context.Background(), cfg.NATSStream)
+			}
+			nc.Close()
+		}
+	})
 	return cfg
 }
 
