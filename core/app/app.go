@@ -178,7 +178,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}()
 	go func() {
 		defer a.bgWG.Done()
-		a.Events.RunRetention(a.bg, 10*time.Minute)
+		a.Events.RunRetention(a.bg, time.Minute)
 	}()
 	ok = true
 	return a, nil

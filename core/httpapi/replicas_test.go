@@ -190,7 +190,7 @@ func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
 // from before them is told to reload (410 history_gap), and a socket
 // resuming from there gets resume_failed. With NATS the stream applies the
 // bound as events arrive; the database journal applies it in its
-// retention pass (at start, then every 10 minutes).
+// retention pass (at start, then every minute).
 func TestHistoryBoundedByConfiguration(t *testing.T) {
 	check := func(t *testing.T, s *apptest.Server, owner *apptest.User, seqs []uint64) {
 		t.Helper()
