@@ -91,6 +91,10 @@ bench:
 	@echo "== 100 organizations x 100 subscribers, 1,000 events/s; then 600 events/s"
 	./$(BIN)/loadgen fanout -orgs 100 -subs 10000 -rate 1000 -publishers 16 -duration 10s
 	./$(BIN)/loadgen fanout -orgs 100 -subs 10000 -rate 600 -publishers 16 -duration 10s
+	@echo "== the same three shapes against a bare server that writes each frame on its own (no publish API, no journal): what the machine carries that way"
+	./$(BIN)/loadgen bare -orgs 1 -subs 1000 -rate 100 -duration 10s
+	./$(BIN)/loadgen bare -orgs 1 -subs 10000 -rate 10 -duration 10s
+	./$(BIN)/loadgen bare -orgs 100 -subs 10000 -rate 1000 -duration 10s
 	@echo "== 1 organization, 1,000 subscribers, 100 events/s emitted by a plugin process through the host"
 	./$(BIN)/loadgen fanout -via plugin -orgs 1 -subs 1000 -rate 100 -duration 10s
 	@echo "== peak: 1 organization, 1,000 subscribers, publishing as fast as accepted"

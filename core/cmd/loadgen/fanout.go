@@ -215,7 +215,7 @@ func runFanout(ctx context.Context, args []string) error {
 	var pubFail atomic.Int64
 	pubCtx, stopPub := context.WithTimeout(ctx, o.duration)
 	defer stopPub()
-	cpu0, self0, timeouts0 := srv.cpuSeconds(), selfCPU(), tcpTimeouts()
+	cpu0, self0, timeouts0, writes0 := srv.cpuSeconds(), selfCPU(), tcpTimeouts(), srv.writeCalls()
 	pubStart := time.Now()
 	profDone := make(chan error, 1)
 	if o.profile != "" {
@@ -339,12 +339,11 @@ func runFanout(ctx context.Context, args []string) error {
 		close(s.stalled)
 	}
 	time.Sleep(500 * time.Millisecond)
-	cpu, self, timeouts := srv.cpuSeconds()-cpu0, selfCPU()-self0, tcpTimeouts()-timeouts0
+	cpu, self, timeouts, writes := srv.cpuSeconds()-cpu0, selfCPU()-self0, tcpTimeouts()-timeouts0, srv.writeCalls()-writes0
 	var total int64
 	for i := range published {
 		total += published[i].Load()
 	}
-	got := t.received()
 	poll.close()
 	readers.Wait()
 	cut := 0
@@ -365,20 +364,45 @@ func runFanout(ctx context.Context, args []string) error {
 		fmt.Printf("published          %d events in %s (%.0f/s), %d failed calls; publish call p50 %s p99 %s max %s\n",
 			total, pubWindow.Round(time.Millisecond), float64(total)/pubWindow.Seconds(), pubFail.Load(), pubHist.q(0.5), pubHist.q(0.99), pubHist.max())
 	}
-	fmt.Printf("delivered          %d of %d expected (%.0f/s over %s)\n", got, expected, float64(got)/drain.Seconds(), drain.Round(time.Millisecond))
+	return t.report(outcome{
+		expected: expected, window: drain, cut: cut, slow: o.slow,
+		from:      map[string]string{"api": "the event's due time on the publishing schedule", "plugin": "the plugin's Publish"}[o.via],
+		serverCPU: cpu, selfCPU: self, timeouts: timeouts, writes: writes,
+	})
+}
+
+// outcome is what a run measured besides what its subscribers read.
+type outcome struct {
+	expected  int64         // deliveries due
+	window    time.Duration // from the first publish to the last frame read
+	from      string        // what latency counts from
+	cut, slow int           // slow sockets the server cut, of those that stalled
+	serverCPU float64       // seconds, over the window
+	selfCPU   float64       // the load generator's, likewise
+	timeouts  int64         // TCP retransmission timeouts meanwhile
+	writes    int64         // the server's write calls, likewise
+}
+
+// report prints deliveries, latency, losses and cost, and fails when a
+// delivery is missing, doubled or crossed organizations.
+func (t *tally) report(o outcome) error {
+	got := t.received()
+	fmt.Printf("delivered          %d of %d expected (%.0f/s over %s)\n", got, o.expected, float64(got)/o.window.Seconds(), o.window.Round(time.Millisecond))
 	lat := t.latency()
 	dupes, foreign := t.sum(func(c *counts) int64 { return c.dupes.Load() }), t.sum(func(c *counts) int64 { return c.foreign.Load() })
-	fmt.Printf("latency            p50 %s   p99 %s   max %s   (%s → frame read)\n", lat.q(0.5), lat.q(0.99), lat.max(),
-		map[string]string{"api": "the event's due time on the publishing schedule", "plugin": "the plugin's Publish"}[o.via])
+	fmt.Printf("latency            p50 %s   p99 %s   max %s   (%s → frame read)\n", lat.q(0.5), lat.q(0.99), lat.max(), o.from)
 	fmt.Printf("lost %d   duplicated %d   delivered to another organization %d   slow sockets cut %d of %d\n",
-		max(expected-got, 0), dupes, foreign, cut, o.slow)
+		max(o.expected-got, 0), dupes, foreign, o.cut, o.slow)
 	if got > 0 {
-		fmt.Printf("server CPU         %.2f µs per delivered event (%.1f s CPU; the load generator used %.1f s)\n", cpu/float64(got)*1e6, cpu, self)
+		fmt.Printf("server CPU         %.2f µs per delivered event (%.1f s CPU; the load generator used %.1f s)\n", o.serverCPU/float64(got)*1e6, o.serverCPU, o.selfCPU)
 	}
-	if timeouts > 0 {
-		fmt.Printf("kernel             %d TCP retransmission timeouts on this machine meanwhile (each stalls a socket for 200 ms or more)\n", timeouts)
+	if o.writes > 0 && got > 0 {
+		fmt.Printf("server writes      %d write calls, %.2f delivered events per write\n", o.writes, float64(got)/float64(o.writes))
 	}
-	if foreign > 0 || dupes > 0 || got < expected {
+	if o.timeouts > 0 {
+		fmt.Printf("kernel             %d TCP retransmission timeouts on this machine meanwhile (each stalls a socket for 200 ms or more)\n", o.timeouts)
+	}
+	if foreign > 0 || dupes > 0 || got < o.expected {
 		return errors.New("deliveries incomplete or wrong")
 	}
 	return nil

@@ -43,6 +43,10 @@ func main() {
 		err = runMembers(ctx, os.Args[2:])
 	case "fanout":
 		err = runFanout(ctx, os.Args[2:])
+	case "bare":
+		err = runBare(ctx, os.Args[2:])
+	case "bare-serve": // the bare server `bare` starts
+		err = runBareServe(ctx, os.Args[2:])
 	default:
 		usage()
 	}
@@ -53,7 +57,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: loadgen members|fanout [flags]")
+	fmt.Fprintln(os.Stderr, "usage: loadgen members|fanout|bare [flags]")
 	flag.PrintDefaults()
 	os.Exit(2)
 }

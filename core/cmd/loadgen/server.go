@@ -117,6 +117,23 @@ func (s *server) cpuSeconds() float64 {
 	return (ut + st) / 100 // USER_HZ
 }
 
+// writeCalls reads how many write system calls the server has made
+// (syscw in /proc/PID/io; socket writes are nearly all of them during a
+// fan-out): frames delivered per write show how far the hub coalesced.
+func (s *server) writeCalls() int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "syscw:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
 func rssOf(pid int) int64 {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {

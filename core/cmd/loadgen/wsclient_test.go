@@ -7,22 +7,6 @@ import (
 	"testing"
 )
 
-// serverFrame encodes an unmasked final frame the way the hub sends one.
-func serverFrame(op byte, payload []byte) []byte {
-	f := []byte{0x80 | op}
-	switch n := len(payload); {
-	case n < 126:
-		f = append(f, byte(n))
-	case n <= 0xffff:
-		f = append(f, 126, 0, 0)
-		binary.BigEndian.PutUint16(f[2:], uint16(n))
-	default:
-		f = append(f, 127, 0, 0, 0, 0, 0, 0, 0, 0)
-		binary.BigEndian.PutUint64(f[2:], uint64(n))
-	}
-	return append(f, payload...)
-}
-
 // The poller reads whatever a read returns: frames cut anywhere must come
 // out whole, once each, in order, and nothing before they are complete.
 func TestParseFrameAcrossReads(t *testing.T) {
