@@ -16,7 +16,7 @@ DATA_DIR ?= $(or $(SWITCHYARD_DATA_DIR),./data)
 include sdk/Makefile.fragment
 
 .PHONY: run build web test test-go test-web vet fmt-check lint bench fuzz clean
-.PHONY: plugins catalog test-e2e
+.PHONY: plugins catalog test-e2e bench-centrifugo
 
 ## run: build the dashboard, the plugins and the binary, then serve on :8080 (SQLite in ./data)
 run: build catalog
@@ -111,6 +111,22 @@ bench:
 	$(GO) test -run '^$$' -bench BenchmarkColdStart -benchtime 30x ./core/pluginhost/
 	@echo "== analytics: queries over 1,000,000 rows"
 	$(GO) test -run '^$$' -bench BenchmarkQuery1M -benchtime 10x ./plugins/analytics/internal/query/
+
+## bench-centrifugo: the fan-out shapes against switchyard, then against Centrifugo on the same machine (built from the Go module proxy into bin/)
+CENTRIFUGO_VERSION := v6.9.1
+FANOUT_SHAPES := "-idle -orgs 100 -subs 10000" \
+	"-orgs 1 -subs 1000 -rate 100 -duration 10s" \
+	"-orgs 1 -subs 10000 -rate 10 -publishers 1 -duration 10s" \
+	"-orgs 100 -subs 10000 -rate 1000 -publishers 16 -duration 10s" \
+	"-orgs 1 -subs 1000 -peak -batch 200 -publishers 2 -duration 10s"
+bench-centrifugo:
+	GOBIN=$(abspath $(BIN)) CGO_ENABLED=0 $(GO) install github.com/centrifugal/centrifugo/v6@$(CENTRIFUGO_VERSION)
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/switchyard ./core/cmd/switchyard
+	$(GO) build -o $(BIN)/loadgen ./core/cmd/loadgen
+	@for shape in $(FANOUT_SHAPES); do \
+		echo "== switchyard: $$shape"; ./$(BIN)/loadgen fanout $$shape || exit 1; \
+		echo "== centrifugo $(CENTRIFUGO_VERSION): $$shape"; ./$(BIN)/loadgen fanout $$shape -against $(BIN)/centrifugo || exit 1; \
+	done
 
 ## fuzz: a short run of every fuzz target
 fuzz:

@@ -44,6 +44,7 @@ type fanoutOpts struct {
 	selfProf string
 	payload  int
 	via      string
+	against  string
 }
 
 // runFanout connects subs sockets spread over orgs organizations, publishes
@@ -65,6 +66,7 @@ func runFanout(ctx context.Context, args []string) error {
 	fs.IntVar(&o.pubConns, "publishers", 4, "concurrent publish connections")
 	fs.StringVar(&o.via, "via", "api", "publish through the publish API (api) or from a plugin process through the host (plugin)")
 	fs.IntVar(&o.payload, "payload", 0, "bytes of padding in each event's data (a heavier event)")
+	fs.StringVar(&o.against, "against", "", "measure this Centrifugo binary instead of switchyard, for a comparison on the same machine (history in memory, no authentication)")
 	fs.StringVar(&o.profile, "profile", "", "write the server's CPU profile of the publishing window to this file")
 	fs.StringVar(&o.selfProf, "loadgen-profile", "", "write the load generator's own CPU profile of the publishing window to this file")
 	_ = fs.Parse(args)
@@ -77,37 +79,25 @@ func runFanout(ctx context.Context, args []string) error {
 	if o.via == "plugin" && (o.peak || o.rate < o.orgs || o.payload > 0 || o.batch > 1) {
 		return errors.New("-via plugin takes a -rate of at least one event per organization, without -peak, -batch or -payload")
 	}
+	if o.against != "" && (o.via != "api" || o.slow > 0 || o.profile != "") {
+		return errors.New("-against takes neither -via plugin, -slow nor -profile")
+	}
 
 	dir, err := os.MkdirTemp("", "switchyard-loadgen-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if err := migrate(ctx, o.bin, dir); err != nil {
-		return err
+	var (
+		tgt         fanoutTarget
+		srv         *server
+		metricsAddr string
+	)
+	if o.against != "" {
+		tgt, srv, err = startCentrifugo(ctx, o.against, dir)
+	} else {
+		tgt, srv, metricsAddr, err = startSwitchyard(ctx, o, dir)
 	}
-	svc, keys, err := seedFanout(ctx, dir, o.orgs)
-	if err != nil {
-		return err
-	}
-	env := map[string]string{
-		"SWITCHYARD_QUOTA_SOCKETS":        strconv.Itoa(o.subs + 10),
-		"SWITCHYARD_QUOTA_EVENTS_PER_SEC": "10000000",
-		"SWITCHYARD_BODY_LIMIT":           "8388608",
-	}
-	if o.via == "plugin" {
-		cat, pub, err := loadCatalog(ctx, o.bin, dir)
-		if err != nil {
-			return err
-		}
-		env["SWITCHYARD_CATALOG"], env["SWITCHYARD_TRUSTED_KEYS"] = cat, pub
-	}
-	metricsAddr := ""
-	if o.profile != "" || o.slow > 0 {
-		metricsAddr = freeAddr()
-		env["SWITCHYARD_METRICS_ADDR"] = metricsAddr
-	}
-	srv, err := startServerEnv(ctx, o.bin, dir, env)
 	if err != nil {
 		return err
 	}
@@ -134,25 +124,16 @@ func runFanout(ctx context.Context, args []string) error {
 			defer wg.Done()
 			defer func() { <-sem }()
 			org := i % o.orgs
-			ticket, _, err := svc.IssueTicket(ownerID(org), "loadgen-session", fanoutOrgID(org))
-			if err != nil {
-				dialErr.Store(err)
-				return
-			}
 			rcvbuf := 0
 			if i < o.slow {
 				rcvbuf = 4096
 			}
-			w, err := dialWS(srv.addr, "/api/v1/orgs/"+fanoutSlug(org)+"/ws?ticket="+ticket, rcvbuf)
+			w, err := tgt.dial(srv.addr, org, rcvbuf)
 			if err != nil {
-				dialErr.Store(err)
-				return
-			}
-			if _, err := w.next(nil); err != nil { // connection_status
 				dialErr.Store(fmt.Errorf("socket %d: %w", i, err))
 				return
 			}
-			socks[i] = &subscriber{w: w, org: org, slow: i < o.slow}
+			socks[i] = &subscriber{w: w, org: org, slow: i < o.slow, seqKey: tgt.seqKey()}
 		}()
 	}
 	wg.Wait()
@@ -163,9 +144,8 @@ func runFanout(ctx context.Context, args []string) error {
 	if err, _ := dialErr.Load().(error); err != nil {
 		return fmt.Errorf("connecting: %w", err)
 	}
-	// A first message ends each socket's hold on live events.
 	for _, s := range socks {
-		if err := s.w.send(0x1, []byte(`{"type":"ping"}`)); err != nil {
+		if err := tgt.live(s.w); err != nil {
 			return err
 		}
 	}
@@ -266,7 +246,6 @@ func runFanout(ctx context.Context, args []string) error {
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(resp)
 			next := time.Now().Add(time.Duration(p) * interval / time.Duration(o.pubConns))
-			var body strings.Builder
 			for pubCtx.Err() == nil {
 				// Latency counts from when the event was due, not from
 				// when the publisher got to it: a publisher held up by a
@@ -289,25 +268,12 @@ func runFanout(ctx context.Context, args []string) error {
 				n := seq.Add(1)
 				org := int(n) % o.orgs
 				sent := due.UnixNano()
-				body.Reset()
-				body.WriteString(`{"events":[`)
-				for i := range o.batch {
-					if i > 0 {
-						body.WriteByte(',')
-					}
-					fmt.Fprintf(&body, `{"type":"custom.load","data":{"sent":%d,"org":%d,"pad":"%s"}}`, sent, org, pad)
-				}
-				body.WriteString(`]}`)
 				req.Reset()
-				req.Header.SetMethod("POST")
-				req.SetRequestURI("http://" + srv.addr + "/api/v1/orgs/" + fanoutSlug(org) + "/events")
-				req.Header.Set("Authorization", "Bearer "+keys[org])
-				req.Header.SetContentType("application/json")
-				req.SetBodyString(body.String())
+				tgt.publish(req, srv.addr, org, sent, o.batch, pad)
 				t0 := time.Now()
 				err := client.Do(req, resp)
 				pubHist.add(time.Since(t0))
-				if err != nil || resp.StatusCode() != 201 {
+				if err != nil || !tgt.accepted(resp) {
 					pubFail.Add(1)
 					continue
 				}
@@ -412,6 +378,7 @@ type subscriber struct {
 	w       *wsConn
 	org     int
 	slow    bool
+	seqKey  []byte // the field numbering the organization's events (keySeq when nil)
 	lastSeq int64
 	stalled chan struct{}
 }
@@ -486,15 +453,33 @@ func (t *tally) latency() *histogram {
 	return h
 }
 
-// handle counts one text frame read at now: a load event's latency, and
-// whether it was for another organization or came twice.
+// handle counts one text frame read at now: each load event's latency,
+// and whether it was for another organization or came twice. A frame may
+// hold several messages, one per line (JSON encodes a newline inside a
+// message as \n, so a raw one only ever separates messages).
 func (s *subscriber) handle(p []byte, now int64, c *counts) {
-	if head := p[:min(len(p), 40)]; !bytes.Contains(head, keyCustomLoad) && !bytes.Contains(head, keyLoadTick) {
+	for len(p) > 0 {
+		line := p
+		if i := bytes.IndexByte(p, '\n'); i >= 0 {
+			line, p = p[:i], p[i+1:]
+		} else {
+			p = nil
+		}
+		s.handleMessage(line, now, c)
+	}
+}
+
+func (s *subscriber) handleMessage(p []byte, now int64, c *counts) {
+	if head := p[:min(len(p), 80)]; !bytes.Contains(head, keyCustomLoad) && !bytes.Contains(head, keyLoadTick) {
 		return
+	}
+	seqKey := s.seqKey
+	if seqKey == nil {
+		seqKey = keySeq
 	}
 	sent, ok1 := numberAfter(p, keySent)
 	org, ok2 := numberAfter(p, keyOrg)
-	seq, ok3 := numberAfter(p, keySeq)
+	seq, ok3 := numberAfter(p, seqKey)
 	if !ok1 || !ok2 || !ok3 {
 		return
 	}

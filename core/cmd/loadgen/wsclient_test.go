@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -74,6 +75,21 @@ func TestHandleCountsLoadEvents(t *testing.T) {
 	}
 	if q := tl.hist.q(0.5); q < 1900e3 || q > 2100e3 { // 2 ms, within a bucket
 		t.Fatalf("median latency %v, want ~2ms", q)
+	}
+}
+
+// Centrifugo puts several messages in one frame, one per line, and
+// numbers a channel's publications with "offset".
+func TestHandleCountsEveryMessageOfAFrame(t *testing.T) {
+	s := &subscriber{org: 1, seqKey: keyOffset}
+	tl := &counts{}
+	push := func(offset, org int) string {
+		return fmt.Sprintf(`{"push":{"channel":"load-00001","pub":{"data":{"type":"custom.load","sent":1000000,"org":%d,"pad":"a\nb"},"offset":%d}}}`, org, offset)
+	}
+	frame := strings.Join([]string{push(1, 1), `{}`, push(2, 1), push(2, 1), push(3, 2)}, "\n")
+	s.handle([]byte(frame), 2_000_000, tl)
+	if r, d, f := tl.received.Load(), tl.dupes.Load(), tl.foreign.Load(); r != 4 || d != 1 || f != 1 {
+		t.Fatalf("received %d dupes %d foreign %d, want 4 1 1", r, d, f)
 	}
 }
 
