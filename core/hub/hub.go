@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/switchyard/switchyard/core/events"
 )
 
@@ -116,6 +118,7 @@ type Hub struct {
 	wg      sync.WaitGroup
 	flush   chan *Client  // clients with frames to write, for the flushers
 	flushed chan struct{} // closed when the flushers must end (after the sockets)
+	heads   singleflight.Group
 }
 
 type shard struct {
@@ -254,7 +257,9 @@ func (h *Hub) Publish(e events.Event) {
 
 // Prepare makes sure the hub knows an organization's head of history, so
 // connecting costs no query. Call it before upgrading a connection (on the
-// request's goroutine, not the connection's).
+// request's goroutine, not the connection's). Connections arriving together
+// for an organization not known yet — every socket reconnecting after a
+// restart — share one query.
 func (h *Hub) Prepare(ctx context.Context, orgID string) error {
 	s := h.shardFor(orgID)
 	s.mu.RLock()
@@ -263,18 +268,25 @@ func (h *Hub) Prepare(ctx context.Context, orgID string) error {
 	if ok {
 		return nil
 	}
-	head, err := h.d.Journal.Head(ctx, orgID)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.heads[orgID]; !ok {
-		hd := &orgHead{epoch: head.Epoch}
-		hd.advance(head.Seq)
-		s.heads[orgID] = hd
-	}
-	return nil
+	_, err, _ := h.heads.Do(orgID, func() (any, error) {
+		// Shared by every caller waiting: one caller going away must not
+		// fail the others.
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		head, err := h.d.Journal.Head(qctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if _, ok := s.heads[orgID]; !ok {
+			hd := &orgHead{epoch: head.Epoch}
+			hd.advance(head.Seq)
+			s.heads[orgID] = hd
+		}
+		return nil, nil
+	})
+	return err
 }
 
 // head is the cached head of an organization (Prepare ran before).

@@ -4,11 +4,15 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/fasthttp/websocket"
 	"golang.org/x/time/rate"
+
+	"github.com/switchyard/switchyard/core/events"
 )
 
 // A message whose handling panics (here a sync status source) ends that
@@ -81,4 +85,65 @@ func TestCloseAfterTheHandlerReturned(t *testing.T) {
 		t.Fatalf("close frame: %x, %v", buf[:n], err)
 	}
 	c.kill()
+}
+
+// slowHeadJournal counts head queries and holds each until released.
+type slowHeadJournal struct {
+	emptyJournal
+	calls   atomic.Int32
+	release chan struct{}
+}
+
+func (j *slowHeadJournal) Head(ctx context.Context, _ string) (events.Head, error) {
+	j.calls.Add(1)
+	select {
+	case <-j.release:
+		return events.Head{Seq: 7, Epoch: "e"}, nil
+	case <-ctx.Done():
+		return events.Head{}, ctx.Err()
+	}
+}
+
+// Every socket of an organization reconnecting at once (after a restart)
+// costs the database one query, not one per socket; a caller that goes
+// away meanwhile fails none of the others.
+func TestPrepareSharesOneHeadQuery(t *testing.T) {
+	j := &slowHeadJournal{release: make(chan struct{})}
+	h := New(Config{}, Deps{Journal: j, Log: slog.New(slog.DiscardHandler)})
+	defer h.Shutdown(context.Background()) //nolint:errcheck // nothing to report here
+
+	// The first caller, whose query the others will share, goes away.
+	gone, leave := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() { first <- h.Prepare(gone, "org-1") }()
+	for j.calls.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 49)
+	for range 49 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := h.Prepare(context.Background(), "org-1"); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	time.Sleep(100 * time.Millisecond)
+	leave()
+	time.Sleep(20 * time.Millisecond)
+	close(j.release)
+	wg.Wait()
+	<-first
+	close(errs)
+	for err := range errs {
+		t.Fatalf("prepare: %v", err)
+	}
+	if n := j.calls.Load(); n != 1 {
+		t.Fatalf("%d head queries for one organization, want 1", n)
+	}
+	if hd, ok := h.head("org-1"); !ok || hd.Seq != 7 {
+		t.Fatalf("head %+v known %v, want seq 7", hd, ok)
+	}
 }
