@@ -1,6 +1,7 @@
 package sdk_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -119,10 +120,18 @@ func TestHTTPStreamsLargeBodiesInFlatMemory(t *testing.T) {
 	}
 	const maxGrowth = 20 << 20 // buffering the body would take at least 50 MiB
 	h := serve(t, streamingPlugin(), sdktest.Options{})
-	ctx := testCtx(t)
 	want := patternSHA(size)
+	// What is asserted is memory, not speed: under -race, with the
+	// collector run eagerly, on a busy 2-core machine, 50 MiB one way has
+	// taken 20 s.
+	bodyCtx := func(t *testing.T) context.Context {
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+		t.Cleanup(cancel)
+		return ctx
+	}
 
 	t.Run("upload", func(t *testing.T) {
+		ctx := bodyCtx(t)
 		var body []byte
 		var status int
 		var tenant string
@@ -152,6 +161,7 @@ func TestHTTPStreamsLargeBodiesInFlatMemory(t *testing.T) {
 	})
 
 	t.Run("download", func(t *testing.T) {
+		ctx := bodyCtx(t)
 		var n int64
 		var sum string
 		growth := peakHeap(func() {
