@@ -22,7 +22,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -89,7 +88,6 @@ type App struct {
 	onMemberChange   []func(orgID, userID string, kind tenants.ChangeKind)
 	onSessionRevoked []func(sessionID string)
 	onCatchUp        []func(ctx context.Context)
-	controlLost      atomic.Bool // a control message could not be sent
 }
 
 // New opens the database, applies migrations and builds every component.
@@ -304,17 +302,17 @@ func (a *App) openEvents(ctx context.Context) error {
 				a.Log.Warn("NATS disconnected; reconnecting", "connection", what, "error", err)
 			})}, extra...)
 	}
-	// The journal's connection sends nothing late (see ConnectNATS). The
-	// bus's keeps control messages made while disconnected and sends them
-	// on reconnecting; and since whatever other replicas sent meanwhile is
-	// lost to it, a reconnect also makes this replica catch up.
+	// Neither connection sends anything late (see ConnectNATS). A control
+	// message that could not be sent, or was written into a connection
+	// not yet known to be dead, is lost, and so is whatever the other
+	// replicas sent meanwhile: each reconnect of the bus makes this replica
+	// catch up from the database and ask the others to do the same.
 	nc, err := events.ConnectNATS(a.Config.NATSURL, logged("journal",
 		nats.ReconnectHandler(func(*nats.Conn) { a.Log.Info("NATS reconnected", "connection", "journal") }))...)
 	if err != nil {
 		return fmt.Errorf("connect to NATS: %w", err)
 	}
 	busNC, err := events.ConnectNATS(a.Config.NATSURL, logged("bus",
-		nats.ReconnectBufSize(nats.DefaultReconnectBufSize),
 		nats.ReconnectHandler(func(*nats.Conn) {
 			a.Log.Info("NATS reconnected; catching up on changes made meanwhile", "connection", "bus")
 			a.reconnected()

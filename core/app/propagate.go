@@ -48,7 +48,6 @@ func (a *App) publishControl(topic string, v any) {
 		return
 	}
 	if err := a.Bus.Publish(context.Background(), topic, raw); err != nil {
-		a.controlLost.Store(true)
 		a.Log.Error("control message not sent; the other replicas will be told to catch up once the bus is back", "topic", topic, "error", err)
 	}
 }
@@ -60,14 +59,13 @@ type catchUpRequest struct {
 }
 
 // reconnected runs when the bus connection came back. Control messages
-// are core NATS messages, kept by no one: whatever the other replicas sent
-// while this one was away is lost to it, so it catches up from the
-// database; and if a message of its own could not be sent, it asks the
-// others to do the same.
+// are core NATS messages, kept by no one and sent by no one late: whatever
+// the other replicas sent while this one was away is lost to it, so it
+// catches up from the database; and whatever it sent meanwhile (failed, or
+// written into the connection before it was known to be dead) is lost to
+// them, so it asks them to do the same.
 func (a *App) reconnected() {
-	if a.controlLost.Swap(false) {
-		a.publishControl(events.TopicCatchUp, catchUpRequest{From: a.replica})
-	}
+	a.publishControl(events.TopicCatchUp, catchUpRequest{From: a.replica})
 	a.requestCatchUp()
 }
 

@@ -185,6 +185,60 @@ func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
 	}
 }
 
+// TestReplicaThatCouldNotTellTheOthers: a replica cut from NATS still
+// serves requests from the database; the control messages of what it
+// changed cannot reach the other replicas, which keep the old policy in
+// memory. Once it is back it asks them to catch up, and they do.
+func TestReplicaThatCouldNotTellTheOthers(t *testing.T) {
+	cfg := apptest.ReplicaConfig(t)
+	link := nettest.NewLink(t, strings.TrimPrefix(cfg.NATSURL, "nats://"))
+	cfgA := cfg
+	cfgA.NATSURL = "nats://" + link.Addr()
+	cfgB := cfg
+	cfgB.DataDir = t.TempDir()
+	a := apptest.Start(t, cfgA)
+	b := apptest.Start(t, cfgB)
+
+	owner := a.Register(t, "owner")
+	a.CreateOrg(t, owner, "acme")
+	bob, carol := a.Register(t, "bob"), a.Register(t, "carol")
+	a.Join(t, owner, "acme", bob, "member")
+	a.Join(t, owner, "acme", carol, "member")
+	for _, u := range []*apptest.User{bob, carol} {
+		b.As(u).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
+	}
+	bobSock, _ := b.Dial(t, bob, "acme")
+
+	link.Cut()
+	for deadline := time.Now().Add(10 * time.Second); a.Client().Do(t, "GET", "/readyz", nil).Status != http.StatusServiceUnavailable; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("A still ready 10 s after its NATS link was cut")
+		}
+	}
+	a.As(owner).Do(t, "DELETE", "/api/v1/orgs/acme/members/"+bob.ID, nil).Must(t, http.StatusNoContent)
+	a.As(carol).Do(t, "POST", "/api/v1/auth/logout", nil).Must(t, http.StatusNoContent)
+	// B heard of neither: the gap this test is about.
+	time.Sleep(500 * time.Millisecond)
+	b.As(bob).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
+	b.As(carol).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
+
+	link.Restore()
+	if code := bobSock.CloseCode(15 * time.Second); code != websocket.StatusPolicyViolation {
+		t.Fatalf("the removed member's socket on B closed with %d, want 1008", code)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		bobStatus := b.As(bob).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Status
+		carolStatus := b.As(carol).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Status
+		if bobStatus != http.StatusOK && carolStatus == http.StatusUnauthorized {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after A came back, B answers the removed member %d and the ended session %d", bobStatus, carolStatus)
+		}
+	}
+	b.As(owner).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
+}
+
 // TestHistoryBoundedByConfiguration: SWITCHYARD_EVENTS_KEEP bounds what an
 // organization's history serves: the newest events stay, a client asking
 // from before them is told to reload (410 history_gap), and a socket
