@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -115,8 +116,18 @@ func TestAbuseClosesWithPolicy(t *testing.T) {
 	owner := s.Register(t, "owner")
 	s.CreateOrg(t, owner, "acme")
 	sock, _ := s.Dial(t, owner, "acme")
-	for range 12 {
-		sock.SendRaw([]byte(`{"type":"nope"}`))
+	// Past the limit of invalid messages the server closes: a write after
+	// that may find the connection gone, which is the point.
+	for i := range 12 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := sock.Conn.Write(ctx, websocket.MessageText, []byte(`{"type":"nope"}`))
+		cancel()
+		if err != nil {
+			if i < 10 {
+				t.Fatalf("write %d, before the limit: %v", i+1, err)
+			}
+			break
+		}
 	}
 	if code := sock.CloseCode(5 * time.Second); code != websocket.StatusPolicyViolation {
 		t.Fatalf("repeated bad messages closed with %d, want 1008", code)
