@@ -81,6 +81,7 @@ bench:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/switchyard ./core/cmd/switchyard
 	$(GO) build -o $(BIN)/loadgen ./core/cmd/loadgen
 	$(GO) test -run '^$$' -bench BenchmarkCan -benchtime 200000x ./core/rbac/
+	$(GO) test -run '^$$' -bench BenchmarkReloadAll -benchtime 5x ./core/rbac/
 	./$(BIN)/loadgen members -duration 10s
 	@echo "== 10,000 idle sockets"
 	./$(BIN)/loadgen fanout -idle -orgs 100 -subs 10000
