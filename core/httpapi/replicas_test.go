@@ -158,18 +158,7 @@ func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
 	if code := bobSock.CloseCode(10 * time.Second); code != websocket.StatusPolicyViolation {
 		t.Fatalf("the removed member's socket on B closed with %d, want 1008", code)
 	}
-	deadline = time.Now().Add(5 * time.Second)
-	for {
-		bobStatus := b.As(bob).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Status
-		carolStatus := b.As(carol).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Status
-		if bobStatus != http.StatusOK && carolStatus == http.StatusUnauthorized {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after the gap B answers the removed member %d and the ended session %d", bobStatus, carolStatus)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	caughtUp(t, b, bob, carol)
 	b.As(dave).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
 	daveSock.Send(map[string]any{"type": "subscribe", "events": []string{"custom.*"}})
 	daveSock.Expect("subscribed")
@@ -181,6 +170,22 @@ func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("after the gap B still serves the uninstalled plugin: %d %s", r.Status, r.Body)
+		}
+	}
+}
+
+// caughtUp waits until replica s refuses acme to the member removed
+// (403) and to the session ended (401), both while s was not told.
+func caughtUp(t *testing.T, s *apptest.Server, removed, loggedOut *apptest.User) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		removedStatus := s.As(removed).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Status
+		loggedOutStatus := s.As(loggedOut).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Status
+		if removedStatus != http.StatusOK && loggedOutStatus == http.StatusUnauthorized {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the gap the replica answers the removed member %d and the ended session %d", removedStatus, loggedOutStatus)
 		}
 	}
 }
@@ -226,16 +231,7 @@ func TestReplicaThatCouldNotTellTheOthers(t *testing.T) {
 	if code := bobSock.CloseCode(15 * time.Second); code != websocket.StatusPolicyViolation {
 		t.Fatalf("the removed member's socket on B closed with %d, want 1008", code)
 	}
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		bobStatus := b.As(bob).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Status
-		carolStatus := b.As(carol).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Status
-		if bobStatus != http.StatusOK && carolStatus == http.StatusUnauthorized {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after A came back, B answers the removed member %d and the ended session %d", bobStatus, carolStatus)
-		}
-	}
+	caughtUp(t, b, bob, carol)
 	b.As(owner).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
 }
 

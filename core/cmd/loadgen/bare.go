@@ -69,31 +69,15 @@ func runBare(ctx context.Context, args []string) error {
 
 	socks := make([]*subscriber, *subs)
 	t0 := time.Now()
-	var wg sync.WaitGroup
-	errs := make(chan error, 1)
-	sem := make(chan struct{}, 256)
-	for i := range socks {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			w, err := dialWS(addr, "/ws?org="+strconv.Itoa(i%*orgs), 0)
-			if err != nil {
-				select {
-				case errs <- err:
-				default:
-				}
-				return
-			}
-			socks[i] = &subscriber{w: w, org: i % *orgs}
-		}()
-	}
-	wg.Wait()
-	select {
-	case err := <-errs:
+	err = connectAll(socks, func(i int) (*subscriber, error) {
+		w, err := dialWS(addr, "/ws?org="+strconv.Itoa(i%*orgs), 0)
+		if err != nil {
+			return nil, err
+		}
+		return &subscriber{w: w, org: i % *orgs}, nil
+	})
+	if err != nil {
 		return fmt.Errorf("connecting: %w", err)
-	default:
 	}
 	fmt.Printf("connections held   %d in %d organizations, connected in %s (bare server)\n", *subs, *orgs, time.Since(t0).Round(time.Millisecond))
 	time.Sleep(time.Second)

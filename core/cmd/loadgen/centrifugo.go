@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,19 +63,11 @@ func startCentrifugo(ctx context.Context, bin, dir string) (*centrifugoTarget, *
 		return nil, nil, err
 	}
 	srv := &server{cmd: cmd, addr: addr}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + addr + "/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return &centrifugoTarget{}, srv, nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !srv.answers("/health", 30*time.Second) {
+		srv.stop()
+		return nil, nil, fmt.Errorf("centrifugo on %s never became healthy", addr)
 	}
-	srv.stop()
-	return nil, nil, fmt.Errorf("centrifugo on %s never became healthy", addr)
+	return &centrifugoTarget{}, srv, nil
 }
 
 // dial connects and subscribes to the organization's channel, and

@@ -114,35 +114,24 @@ func runFanout(ctx context.Context, args []string) error {
 		connProf <- nil
 	}
 	start := time.Now()
-	var dialErr atomic.Value
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 256)
-	for i := range socks {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			org := i % o.orgs
-			rcvbuf := 0
-			if i < o.slow {
-				rcvbuf = 4096
-			}
-			w, err := tgt.dial(srv.addr, org, rcvbuf)
-			if err != nil {
-				dialErr.Store(fmt.Errorf("socket %d: %w", i, err))
-				return
-			}
-			socks[i] = &subscriber{w: w, org: org, slow: i < o.slow, seqKey: tgt.seqKey()}
-		}()
-	}
-	wg.Wait()
+	dialErr := connectAll(socks, func(i int) (*subscriber, error) {
+		org := i % o.orgs
+		rcvbuf := 0
+		if i < o.slow {
+			rcvbuf = 4096
+		}
+		w, err := tgt.dial(srv.addr, org, rcvbuf)
+		if err != nil {
+			return nil, err
+		}
+		return &subscriber{w: w, org: org, slow: i < o.slow, seqKey: tgt.seqKey()}, nil
+	})
 	connectTime := time.Since(start)
 	if err := <-connProf; err != nil {
 		fmt.Println("profile:", err)
 	}
-	if err, _ := dialErr.Load().(error); err != nil {
-		return fmt.Errorf("connecting: %w", err)
+	if dialErr != nil {
+		return fmt.Errorf("connecting: %w", dialErr)
 	}
 	for _, s := range socks {
 		if err := tgt.live(s.w); err != nil {
@@ -335,6 +324,33 @@ func runFanout(ctx context.Context, args []string) error {
 		from:      map[string]string{"api": "the event's due time on the publishing schedule", "plugin": "the plugin's Publish"}[o.via],
 		serverCPU: cpu, selfCPU: self, timeouts: timeouts, writes: writes,
 	})
+}
+
+// connectAll fills socks with dial(i) for every i, 256 dials at a time,
+// and returns the first error (the sockets that did connect stay in socks).
+func connectAll(socks []*subscriber, dial func(i int) (*subscriber, error)) error {
+	var (
+		once  sync.Once
+		first error
+		wg    sync.WaitGroup
+	)
+	sem := make(chan struct{}, 256)
+	for i := range socks {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			s, err := dial(i)
+			if err != nil {
+				once.Do(func() { first = fmt.Errorf("socket %d: %w", i, err) })
+				return
+			}
+			socks[i] = s
+		}()
+	}
+	wg.Wait()
+	return first
 }
 
 // outcome is what a run measured besides what its subscribers read.

@@ -71,19 +71,25 @@ func startServerEnv(ctx context.Context, bin, dataDir string, extra map[string]s
 		return nil, err
 	}
 	s := &server{cmd: cmd, addr: addr}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + addr + "/readyz")
+	if !s.answers("/readyz", 60*time.Second) {
+		s.stop()
+		return nil, fmt.Errorf("server on %s never became ready", addr)
+	}
+	return s, nil
+}
+
+// answers waits up to within for the server to answer path with 200.
+func (s *server) answers(path string, within time.Duration) bool {
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get("http://" + s.addr + path)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return s, nil
+				return true
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	s.stop()
-	return nil, fmt.Errorf("server on %s never became ready", addr)
+	return false
 }
 
 func (s *server) stop() {
