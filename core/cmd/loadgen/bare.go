@@ -54,6 +54,7 @@ func runBare(ctx context.Context, args []string) error {
 	cmd := exec.CommandContext(ctx, self, "bare-serve", "-addr", addr, "-orgs", strconv.Itoa(*orgs),
 		"-rate", strconv.Itoa(*rate), "-duration", duration.String())
 	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = childAttr()
 	start, err := cmd.StdinPipe()
 	if err != nil {
 		return err

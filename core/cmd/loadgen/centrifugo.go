@@ -59,6 +59,7 @@ func startCentrifugo(ctx context.Context, bin, dir string) (*centrifugoTarget, *
 	cmd := exec.CommandContext(ctx, bin, "--config", path)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, nil, err
 	}

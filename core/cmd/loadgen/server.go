@@ -67,6 +67,7 @@ func startServerEnv(ctx context.Context, bin, dataDir string, extra map[string]s
 	}
 	cmd.Env = serverEnv(dataDir, addr, env...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
