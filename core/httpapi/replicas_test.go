@@ -142,23 +142,12 @@ func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
 		b.As(u).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
 	}
 
-	link.Cut()
-	deadline := time.Now().Add(10 * time.Second)
-	for b.Client().Do(t, "GET", "/readyz", nil).Status != http.StatusServiceUnavailable {
-		if time.Now().After(deadline) {
-			t.Fatal("B still ready 10 s after its NATS link was cut")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	cutOff(t, link, b)
 	a.As(owner).Do(t, "DELETE", "/api/v1/orgs/acme/members/"+bob.ID, nil).Must(t, http.StatusNoContent)
 	a.As(carol).Do(t, "POST", "/api/v1/auth/logout", nil).Must(t, http.StatusNoContent)
 	a.As(owner).Do(t, "DELETE", "/api/v1/orgs/acme/plugins/echo", nil).Must(t, http.StatusNoContent)
 	link.Restore()
-
-	if code := bobSock.CloseCode(10 * time.Second); code != websocket.StatusPolicyViolation {
-		t.Fatalf("the removed member's socket on B closed with %d, want 1008", code)
-	}
-	caughtUp(t, b, bob, carol)
+	caughtUp(t, b, bob, bobSock, carol)
 	b.As(dave).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
 	daveSock.Send(map[string]any{"type": "subscribe", "events": []string{"custom.*"}})
 	daveSock.Expect("subscribed")
@@ -174,10 +163,26 @@ func TestReplicaCatchesUpAfterABusGap(t *testing.T) {
 	}
 }
 
-// caughtUp waits until replica s refuses acme to the member removed
-// (403) and to the session ended (401), both while s was not told.
-func caughtUp(t *testing.T, s *apptest.Server, removed, loggedOut *apptest.User) {
+// cutOff cuts the link between replica s and NATS and waits until s
+// reports itself not ready.
+func cutOff(t *testing.T, link *nettest.Link, s *apptest.Server) {
 	t.Helper()
+	link.Cut()
+	for deadline := time.Now().Add(10 * time.Second); s.Client().Do(t, "GET", "/readyz", nil).Status != http.StatusServiceUnavailable; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("replica still ready 10 s after its NATS link was cut")
+		}
+	}
+}
+
+// caughtUp waits until replica s has closed the removed member's socket
+// there (1008) and refuses acme to that member (403) and to the session
+// ended (401), all while s was not told.
+func caughtUp(t *testing.T, s *apptest.Server, removed *apptest.User, removedSock *apptest.Socket, loggedOut *apptest.User) {
+	t.Helper()
+	if code := removedSock.CloseCode(15 * time.Second); code != websocket.StatusPolicyViolation {
+		t.Fatalf("the removed member's socket closed with %d, want 1008", code)
+	}
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		removedStatus := s.As(removed).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Status
 		loggedOutStatus := s.As(loggedOut).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Status
@@ -214,12 +219,7 @@ func TestReplicaThatCouldNotTellTheOthers(t *testing.T) {
 	}
 	bobSock, _ := b.Dial(t, bob, "acme")
 
-	link.Cut()
-	for deadline := time.Now().Add(10 * time.Second); a.Client().Do(t, "GET", "/readyz", nil).Status != http.StatusServiceUnavailable; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("A still ready 10 s after its NATS link was cut")
-		}
-	}
+	cutOff(t, link, a)
 	a.As(owner).Do(t, "DELETE", "/api/v1/orgs/acme/members/"+bob.ID, nil).Must(t, http.StatusNoContent)
 	a.As(carol).Do(t, "POST", "/api/v1/auth/logout", nil).Must(t, http.StatusNoContent)
 	// B heard of neither: the gap this test is about.
@@ -228,10 +228,7 @@ func TestReplicaThatCouldNotTellTheOthers(t *testing.T) {
 	b.As(carol).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
 
 	link.Restore()
-	if code := bobSock.CloseCode(15 * time.Second); code != websocket.StatusPolicyViolation {
-		t.Fatalf("the removed member's socket on B closed with %d, want 1008", code)
-	}
-	caughtUp(t, b, bob, carol)
+	caughtUp(t, b, bob, bobSock, carol)
 	b.As(owner).Do(t, "GET", "/api/v1/orgs/acme/members", nil).Must(t, http.StatusOK)
 }
 
